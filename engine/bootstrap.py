@@ -1,0 +1,50 @@
+"""The one setup point: configuration, database, definition cache and clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.clock import Clock, SystemClock
+from engine.config import Settings
+from engine.db import make_engine, make_session_factory
+from engine.definitions import DefinitionCache
+from engine.errors import Conflict
+
+
+class Engine:
+    """Everything a service call needs. Build one with bootstrap(); nothing happens at import."""
+
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, cache: DefinitionCache | None = None
+    ) -> None:
+        self.settings = settings
+        self.db = make_engine(settings.database_url)
+        self.sessions = make_session_factory(self.db)
+        self.cache = cache or DefinitionCache()
+        self.clock: Clock = clock or SystemClock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work: commits when the block ends normally, otherwise rolls back."""
+        session = self.sessions()
+        try:
+            with session.begin():
+                yield session
+        except StaleDataError as exc:
+            raise Conflict("Saka vart endra av nokon andre i same augneblink. Prøv igjen.") from exc
+        except IntegrityError as exc:
+            raise Conflict(f"Lagringa kom i konflikt med eksisterande data: {exc.orig}") from exc
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.db.dispose()
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Engine:
+    return Engine(settings or Settings.from_env(), clock)

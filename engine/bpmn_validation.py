@@ -1,0 +1,223 @@
+"""Checks a bundle of BPMN/DMN/form files before it may be deployed.
+
+Every problem names the file, the element id and the line, because SpiffWorkflow's own parser
+errors often lack them (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterable, Mapping
+
+from lxml import etree
+
+from engine.people import LANE_RULES, is_known_lane
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+DUE_PROPERTY = "dueIn"
+
+# An ISO-8601 duration, date-time or repeating interval written without quotes.
+_BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
+_FORBIDDEN_CALLS = frozenset(
+    {
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "globals",
+        "locals",
+        "vars",
+        "getattr",
+        "setattr",
+        "delattr",
+        "breakpoint",
+        "input",
+        "__import__",
+    }
+)
+
+
+def parse_xml(name: str, content: bytes) -> tuple[etree._Element | None, list[str]]:
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        return etree.fromstring(content, parser), []
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else "?"
+        return None, [f"{name}: line {line}: malformed XML: {exc.msg}"]
+
+
+def _where(name: str, element: etree._Element) -> str:
+    return f"{name}: element '{element.get('id', element.tag)}' (line {element.sourceline})"
+
+
+def check_bpmn(name: str, root: etree._Element, bundle_files: Mapping[str, bytes]) -> list[str]:
+    problems: list[str] = []
+    processes = root.findall("bpmn:process", NS)
+    if not processes:
+        problems.append(f"{name}: line {root.sourceline}: no bpmn:process in the file")
+    for process in processes:
+        problems += _check_process(name, process, bundle_files)
+    return problems
+
+
+def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
+    problems: list[str] = []
+    if not process.findall("bpmn:startEvent", NS):
+        problems.append(f"{_where(name, process)}: the process has no start event")
+    problems += _check_gateways(name, process)
+    problems += _check_timers(name, process)
+    problems += _check_scripts(name, process)
+    problems += _check_lanes(name, process)
+    problems += _check_forms(name, process, files)
+    return problems
+
+
+def _check_gateways(name: str, process: etree._Element) -> list[str]:
+    problems = []
+    flows = {f.get("id"): f for f in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
+    for gateway in process.iter(f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"):
+        outgoing = [o.text.strip() for o in gateway.findall("bpmn:outgoing", NS) if o.text]
+        if len(outgoing) < 2:
+            continue
+        default = gateway.get("default")
+        for flow_id in outgoing:
+            flow = flows.get(flow_id)
+            if flow is None or flow_id == default:
+                continue
+            condition = flow.find("bpmn:conditionExpression", NS)
+            if condition is None or not (condition.text or "").strip():
+                problems.append(
+                    f"{_where(name, gateway)}: outgoing flow '{flow_id}' (line "
+                    f"{flow.sourceline}) has no condition and is not the default flow"
+                )
+            else:
+                problems += _check_expression(name, flow, condition.text)
+    return problems
+
+
+def _check_timers(name: str, process: etree._Element) -> list[str]:
+    problems = []
+    for definition in process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        event = definition.getparent()
+        for kind in ("timeDuration", "timeDate", "timeCycle"):
+            node = definition.find(f"bpmn:{kind}", NS)
+            if node is None:
+                continue
+            text = (node.text or "").strip()
+            if _BARE_ISO.match(text) or text.startswith(("${", "#{", "=")):
+                problems.append(
+                    f"{_where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
+                    f'a quoted Python string, e.g. "{text.strip("${}#=")}"'
+                )
+            else:
+                problems += _check_expression(name, event, text)
+    return problems
+
+
+def _check_expression(name: str, element: etree._Element, text: str) -> list[str]:
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        return [
+            f"{_where(name, element)}: expression {text.strip()!r} is not valid Python: {exc.msg}"
+        ]
+    return [f"{_where(name, element)}: {p}" for p in _unsafe_code(tree)]
+
+
+def _check_scripts(name: str, process: etree._Element) -> list[str]:
+    problems = []
+    scripts: list[tuple[etree._Element, str]] = []
+    for task in process.iter(f"{{{BPMN_NS}}}scriptTask"):
+        script = task.find("bpmn:script", NS)
+        if script is not None and script.text:
+            scripts.append((task, script.text))
+    for tag in ("preScript", "postScript"):
+        for node in process.iter(f"{{{SPIFF_NS}}}{tag}"):
+            owner = node.getparent().getparent()
+            if node.text:
+                scripts.append((owner, node.text))
+    for owner, text in scripts:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            problems.append(f"{_where(name, owner)}: script is not valid Python: {exc.msg}")
+            continue
+        problems += [f"{_where(name, owner)}: {p}" for p in _unsafe_code(tree)]
+    return problems
+
+
+def _unsafe_code(tree: ast.AST) -> Iterable[str]:
+    """Scripts run with exec and full builtins: refuse what could escape the task data."""
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", "?")
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield f"script line {line}: imports are not allowed"
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("__"):
+            yield f"script line {line}: dunder attribute '{node.attr}' is not allowed"
+        elif isinstance(node, ast.Name) and node.id.startswith("__"):
+            yield f"script line {line}: dunder name '{node.id}' is not allowed"
+        elif isinstance(node, ast.Name) and node.id in _FORBIDDEN_CALLS:
+            yield f"script line {line}: '{node.id}' is not allowed"
+
+
+def _check_lanes(name: str, process: etree._Element) -> list[str]:
+    known = ", ".join(sorted(LANE_RULES))
+    return [
+        f"{_where(name, lane)}: lane '{lane.get('name')}' names no known role (known: {known})"
+        for lane in process.iter(f"{{{BPMN_NS}}}lane")
+        if not is_known_lane(lane.get("name"))
+    ]
+
+
+def _check_forms(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
+    problems = []
+    for element, form in form_references(process):
+        if form not in files:
+            problems.append(f"{_where(name, element)}: form file '{form}' does not exist")
+            continue
+        try:
+            schema = json.loads(files[form])
+        except ValueError as exc:
+            problems.append(f"{form}: not valid JSON ({exc}), used by {_where(name, element)}")
+            continue
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            problems.append(f"{form}: a form must be a JSON Schema of type object")
+    return problems
+
+
+def properties(element: etree._Element) -> dict[str, str]:
+    return {
+        prop.get("name"): prop.get("value")
+        for prop in element.findall(
+            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS
+        )
+    }
+
+
+def form_references(process: etree._Element) -> list[tuple[etree._Element, str]]:
+    return [
+        (element, props[FORM_PROPERTY])
+        for element in process.iter()
+        if isinstance(element.tag, str) and FORM_PROPERTY in (props := properties(element))
+    ]
+
+
+def decision_references(root: etree._Element) -> set[str]:
+    return {
+        (node.text or "").strip()
+        for node in root.iter(f"{{{SPIFF_NS}}}calledDecisionId")
+        if (node.text or "").strip()
+    }
+
+
+def element_line(root: etree._Element, element_id: str | None) -> int | None:
+    if not element_id:
+        return None
+    found = root.xpath("//*[@id=$id]", id=element_id)
+    return found[0].sourceline if found else None

@@ -1,0 +1,71 @@
+"""Errors a person can cause. Each carries the HTTP status that fits it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SomeflytError(Exception):
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": type(self).__name__, "message": self.message}
+
+
+class NotFound(SomeflytError):
+    status = 404
+
+
+class PermissionDenied(SomeflytError):
+    status = 403
+
+
+class Conflict(SomeflytError):
+    status = 409
+
+
+class TaskAlreadyCompleted(Conflict):
+    def __init__(self, task_name: str, completed_by: str | None) -> None:
+        who = completed_by or "systemet"
+        super().__init__(f"Oppgåva «{task_name}» er allereie fullført av {who}.")
+        self.completed_by = completed_by
+
+
+class DefinitionInvalid(SomeflytError):
+    """A BPMN/DMN/form bundle that may not be deployed; `problems` name file, element and line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Ugyldig prosessdefinisjon:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return super().as_dict() | {"problems": self.problems}
+
+
+class FormInvalid(SomeflytError):
+    """Form input that breaks a rule; `errors` maps a field to a message code and its params."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        self.errors = errors
+        lines = "\n".join(f"  - {field}: {text}" for field, text in self.messages().items())
+        super().__init__("Skjemaet har feil:\n" + lines)
+
+    def messages(self, lang: str = "nn") -> dict[str, str]:
+        from engine.messages import render
+
+        return {field: render(code, params, lang) for field, (code, params) in self.errors.items()}
+
+    def as_dict(self) -> dict[str, Any]:
+        return super().as_dict() | {"errors": self.messages()}
+
+
+class WorkflowFailed(SomeflytError):
+    """The diagram itself failed while running (a bad expression, a broken state)."""
+
+    status = 500

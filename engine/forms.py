@@ -1,0 +1,250 @@
+"""Server-side form validation: a small JSON Schema subset plus named policy checks.
+
+A form file is a JSON Schema (type object) beside the diagrams. Besides the standard keywords
+(required, type, enum, minLength, maxLength, minItems, uniqueItems, items, format) it may name
+`x-checks` (cross-field policy rules below) and `x-derive` (facts the server adds to the data,
+such as warnings for the approver). Only fields the form declares are accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.errors import FormInvalid
+from engine.models import Account, Unit, User
+from engine.people import unit_and_descendants
+
+Errors = dict[str, tuple[str, dict[str, Any]]]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "boolean": bool,
+    "array": list,
+    "integer": int,
+    "object": dict,
+}
+
+
+@dataclass
+class FormContext:
+    session: Session
+    actor: User
+    data: dict[str, Any]  # the process data so far (empty at start)
+
+
+def validate(schema: dict[str, Any], submitted: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """Return the cleaned data (with defaults and derived facts) or raise FormInvalid."""
+    if not isinstance(submitted, dict):
+        raise FormInvalid({"_form": ("type", {"expected": "object"})})
+    props: dict[str, Any] = schema.get("properties", {})
+    cleaned = _with_defaults(props, submitted, ctx)
+    errors: Errors = {name: ("unknown_field", {}) for name in cleaned if name not in props}
+    for name in schema.get("required", []):
+        if _is_empty(cleaned.get(name)):
+            errors.setdefault(name, ("required", {}))
+    for name, value in cleaned.items():
+        if name in props and name not in errors and not _is_empty(value):
+            error = _check_value(props[name], value, ctx)
+            if error:
+                errors[name] = error
+    if not errors:
+        for check in schema.get("x-checks", []):
+            for field, error in CHECKS[check](cleaned, ctx).items():
+                errors.setdefault(field, error)
+    if errors:
+        raise FormInvalid(errors)
+    for derive in schema.get("x-derive", []):
+        cleaned.update(DERIVES[derive](cleaned, ctx))
+    return cleaned
+
+
+def _is_empty(value: Any) -> bool:
+    return (
+        value is None
+        or (isinstance(value, str | list) and len(value) == 0)
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+def _with_defaults(
+    props: dict[str, Any], submitted: dict[str, Any], ctx: FormContext
+) -> dict[str, Any]:
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in submitted.items()}
+    for name, prop in props.items():
+        if not _is_empty(cleaned.get(name)):
+            continue
+        if name in ctx.data:  # a revision keeps what was entered before
+            cleaned[name] = ctx.data[name]
+        elif prop.get("x-default") == "actor":
+            cleaned[name] = ctx.actor.username
+        elif prop.get("x-default") == "actor_unit":
+            cleaned[name] = ctx.actor.unit_id
+        elif "default" in prop:
+            cleaned[name] = prop["default"]
+    return cleaned
+
+
+def _check_value(
+    prop: dict[str, Any], value: Any, ctx: FormContext
+) -> tuple[str, dict[str, Any]] | None:
+    expected = prop.get("type")
+    if expected and (
+        not isinstance(value, _TYPES[expected])
+        or (expected == "integer" and isinstance(value, bool))
+    ):
+        return ("type", {"expected": expected})
+    if "enum" in prop and value not in prop["enum"]:
+        return ("enum", {"choices": ", ".join(map(str, prop["enum"]))})
+    if isinstance(value, str):
+        if len(value) < prop.get("minLength", 0):
+            return ("min_length", {"limit": prop["minLength"]})
+        if "maxLength" in prop and len(value) > prop["maxLength"]:
+            return ("max_length", {"limit": prop["maxLength"]})
+        if len(value.split()) < prop.get("x-minWords", 0):
+            return ("min_words", {"limit": prop["x-minWords"]})
+        return _check_format(prop.get("format"), value, ctx)
+    if isinstance(value, list):
+        if len(value) < prop.get("minItems", 0):
+            return ("min_items", {"limit": prop["minItems"]})
+        if prop.get("uniqueItems") and len(set(map(str, value))) != len(value):
+            return ("unique_items", {})
+        for item in value:
+            error = _check_value(prop.get("items", {}), item, ctx)
+            if error:
+                return error
+    return None
+
+
+def _check_format(
+    fmt: str | None, value: str, ctx: FormContext
+) -> tuple[str, dict[str, Any]] | None:
+    if fmt == "email" and not _EMAIL.match(value):
+        return ("email", {})
+    if fmt == "username":
+        user = ctx.session.get(User, value)
+        if user is None or not user.active:
+            return ("unknown_user", {"value": value})
+    if fmt == "unit" and ctx.session.get(Unit, value) is None:
+        return ("unknown_unit", {"value": value})
+    return None
+
+
+# --- policy checks (x-checks) -------------------------------------------------------------------
+
+
+def _unit_within_applicant(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """An applicant applies for their own unit (or one below it); admins for any."""
+    if "admin" in ctx.actor.role_names:
+        return {}
+    applicant = ctx.session.get(User, ctx.data.get("applicant", ctx.actor.username))
+    if data["unit"] not in unit_and_descendants(ctx.session, applicant.unit_id):
+        return {"unit": ("unit_not_yours", {})}
+    return {}
+
+
+def _deputy_not_owner(data: dict[str, Any], ctx: FormContext) -> Errors:
+    if data.get("deputy") == data.get("owner"):
+        return {"deputy": ("deputy_is_owner", {})}
+    return {}
+
+
+def _active_accounts(ctx: FormContext, unit: str, platform: str) -> int:
+    return (
+        ctx.session.scalar(
+            select(func.count(Account.id)).where(
+                Account.unit_id == unit, Account.platform == platform, Account.status == "active"
+            )
+        )
+        or 0
+    )
+
+
+def _second_account_justified(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """A1: one official account per unit and platform, unless justified."""
+    if _active_accounts(ctx, data["unit"], data["platform"]) and _is_empty(
+        data.get("justification")
+    ):
+        return {"justification": ("justification_required", {"platform": data["platform"]})}
+    return {}
+
+
+def _comment_unless_approved(data: dict[str, Any], ctx: FormContext) -> Errors:
+    if data.get("decision") in ("reject", "revise") and _is_empty(data.get("comment")):
+        return {"comment": ("comment_required", {})}
+    return {}
+
+
+def _moderators_from_school(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """A5: at a school, approval names at least one moderator, all from that school."""
+    unit = ctx.session.get(Unit, ctx.data.get("unit"))
+    if data.get("decision") != "approve" or unit is None or unit.kind != "school":
+        return {}
+    moderators = data.get("moderators") or []
+    if not moderators:
+        return {"moderators": ("moderators_required", {})}
+    for username in moderators:
+        user = ctx.session.get(User, username)
+        if user is None or user.unit_id != unit.id:
+            return {"moderators": ("moderator_other_unit", {"value": username, "unit": unit.name})}
+    return {}
+
+
+CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
+    "unit_within_applicant": _unit_within_applicant,
+    "deputy_not_owner": _deputy_not_owner,
+    "a1_second_account_justified": _second_account_justified,
+    "comment_unless_approved": _comment_unless_approved,
+    "a5_moderators_from_school": _moderators_from_school,
+}
+
+
+# --- derived facts (x-derive) ------------------------------------------------------------------
+
+
+def _unit_facts(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """The unit decides routing (A2): the server, not the applicant, says what kind it is."""
+    unit = ctx.session.get(Unit, data["unit"])
+    return {"unit_kind": unit.kind, "unit_name": unit.name}
+
+
+def _approver_warnings(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """A1 and E8 warnings for the approver, as message codes the UI renders per language."""
+    warnings = []
+    count = _active_accounts(ctx, data["unit"], data["platform"])
+    if count:
+        warnings.append(
+            {
+                "code": "warning_second_account",
+                "params": {"count": count, "platform": data["platform"]},
+            }
+        )
+    if _looks_personal(ctx.session, data.get("mailbox", "")):
+        warnings.append(
+            {"code": "warning_personal_mailbox", "params": {"mailbox": data["mailbox"]}}
+        )
+    return {"warnings": warnings}
+
+
+def _looks_personal(session: Session, mailbox: str) -> bool:
+    """E8: a person's own address, or one whose local part is a user's name."""
+    mailbox = mailbox.lower()
+    local = mailbox.partition("@")[0]
+    return bool(
+        session.scalar(
+            select(func.count(User.username)).where(
+                (func.lower(User.email) == mailbox) | (func.lower(User.username) == local)
+            )
+        )
+    )
+
+
+DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
+    "unit_facts": _unit_facts,
+    "approver_warnings": _approver_warnings,
+}

@@ -1,0 +1,237 @@
+"""The relational schema. Alembic migrations in engine/migrations create exactly this."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both SQLite (which forgets the zone) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        from datetime import UTC
+
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime}
+
+
+# --- people ------------------------------------------------------------------------------------
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))  # administration | department | school
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("unit.id"))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("unit.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    roles: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    username: Mapped[str] = mapped_column(ForeignKey("app_user.username"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+# --- definitions and instances -----------------------------------------------------------------
+
+
+class ProcessDefinition(Base):
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    files: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name -> text
+    task_meta: Mapped[dict[str, Any]] = mapped_column(JSON)  # element id -> form, due, lane …
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(64))
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_next_timer_at", "next_timer_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # running | completed | failed
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    started_by: Mapped[str] = mapped_column(ForeignKey("app_user.username"))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    next_timer_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(Text)  # SpiffWorkflow JSON, without the spec
+
+    # Optimistic concurrency: an UPDATE that finds another version fails instead of overwriting.
+    __mapper_args__: ClassVar = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    """Projection of the READY user/manual tasks; the inbox reads only this table."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (Index("ix_human_task_open", "status", "instance_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the Spiff task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(128))
+    element_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(128))
+    # How candidates are found ("role:head_of_information", "principal:alesund_vgs",
+    # "user:laerar.alesund"), so they can be resolved again when memberships change.
+    candidate_rule: Mapped[str] = mapped_column(String(200))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # open | completed | cancelled
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+    completed_at: Mapped[datetime | None]
+    candidate_rows: Mapped[list[HumanTaskCandidate]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="HumanTaskCandidate.username"
+    )
+
+    @property
+    def candidates(self) -> list[str]:
+        return [row.username for row in self.candidate_rows]
+
+
+class HumanTaskCandidate(Base):
+    """One row per user who may act on an open human task: the inbox query joins it."""
+
+    __tablename__ = "human_task_candidate"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+# --- registry, audit, outbox -------------------------------------------------------------------
+
+
+class Account(Base):
+    """The registry of official social-media accounts (A1)."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    account_name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("unit.id"), index=True)
+    owner: Mapped[str] = mapped_column(ForeignKey("app_user.username"))
+    deputy: Mapped[str] = mapped_column(ForeignKey("app_user.username"))
+    mailbox: Mapped[str | None] = mapped_column(String(254))
+    closed_to_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    justification: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # active | closed
+    approved_by: Mapped[str] = mapped_column(String(64))
+    approved_at: Mapped[datetime]
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    moderators: Mapped[list[AccountModerator]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AccountModerator.username"
+    )
+
+
+class AccountModerator(Base):
+    """A5: moderator role for one account only."""
+
+    __tablename__ = "account_moderator"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("app_user.username"), primary_key=True)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained history of every state change."""
+
+    __tablename__ = "audit_event"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row: the last sequence number and hash. Locking it serializes chain appends."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """Side effects written in the state change's transaction; Celery delivers them later."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # notification
+    recipient: Mapped[str] = mapped_column(String(64))
+    template: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

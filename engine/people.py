@@ -1,0 +1,105 @@
+"""Roles, lanes and the directory of people: who may act on which human task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound
+from engine.models import Unit, User, UserRole
+
+# Roles a user can hold (stored in user_role). "applicant" is everyone who is not only an auditor.
+ROLES: dict[str, str] = {
+    "admin": "Administrator",
+    "head_of_information": "Informasjonssjef",
+    "principal": "Rektor",
+    "comms": "Kommunikasjonsseksjonen",
+    "management": "Leiinga",
+    "political": "Politisk sekretariat",
+    "auditor": "Revisor",
+}
+
+# Lanes name roles. Relative lanes are resolved from the instance (who applied, which unit).
+LANE_RULES: dict[str, str] = {
+    "Søkjar": "starter",
+    "Godkjennar": "approver",
+    "Informasjonssjef": "role:head_of_information",
+    "Kommunikasjonsseksjonen": "role:comms",
+    "Leiinga": "role:management",
+    "Politisk sekretariat": "role:political",
+    "Administrator": "role:admin",
+}
+
+
+def is_known_lane(name: str | None) -> bool:
+    return name is not None and name.strip() in LANE_RULES
+
+
+@dataclass(frozen=True)
+class InstanceContext:
+    """What candidate resolution may know about an instance without deserializing it."""
+
+    started_by: str
+    data: dict[str, Any]
+
+
+def candidate_rule(lane: str | None, ctx: InstanceContext, session: Session) -> str:
+    """Turn a lane into a stored, re-resolvable rule such as "principal:alesund_vgs"."""
+    rule = LANE_RULES.get((lane or "").strip(), "starter")
+    if rule == "starter":
+        return f"user:{ctx.started_by}"
+    if rule == "approver":
+        return _approver_rule(ctx, session)
+    return rule
+
+
+def _approver_rule(ctx: InstanceContext, session: Session) -> str:
+    # A2: the DMN decides the approving role from the unit; a school's principal approves, but
+    # nobody decides their own application, so a principal's own goes to the head of information.
+    if ctx.data.get("approver_role") == "principal":
+        unit = ctx.data.get("unit")
+        principals = resolve_rule(f"principal:{unit}", session)
+        if principals - {ctx.started_by}:
+            return f"principal:{unit}"
+    return "role:head_of_information"
+
+
+def resolve_rule(rule: str, session: Session) -> set[str]:
+    """The active users a rule names today."""
+    kind, _, value = rule.partition(":")
+    query = select(User.username).where(User.active.is_(True))
+    if kind == "user":
+        query = query.where(User.username == value)
+    elif kind == "role":
+        query = query.join(UserRole).where(UserRole.role == value)
+    elif kind == "principal":
+        query = query.join(UserRole).where(UserRole.role == "principal", User.unit_id == value)
+    else:
+        raise ValueError(f"unknown candidate rule {rule!r}")
+    return set(session.scalars(query))
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.get(User, username)
+    if user is None or not user.active:
+        raise NotFound(f"Ukjend eller inaktiv brukar: {username}")
+    return user
+
+
+def is_auditor_only(user: User) -> bool:
+    """Auditors read everything and change nothing."""
+    return "auditor" in user.role_names
+
+
+def unit_and_descendants(session: Session, unit_id: str) -> set[str]:
+    units = {u.id: u.parent_id for u in session.scalars(select(Unit))}
+    found = {unit_id}
+    changed = True
+    while changed:
+        children = {uid for uid, parent in units.items() if parent in found} - found
+        found |= children
+        changed = bool(children)
+    return found

@@ -1,0 +1,104 @@
+"""Columns and rows derived from a workflow snapshot; never edited by hand."""
+
+from __future__ import annotations
+
+import string
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import parse_duration
+from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
+from engine.people import InstanceContext, candidate_rule, resolve_rule
+from engine.runtime import Snapshot
+
+
+def sync_human_tasks(
+    session: Session,
+    instance: ProcessInstance,
+    definition: ProcessDefinition,
+    snapshot: Snapshot,
+    actor: str,
+    completed_task_id: str | None,
+    now: datetime,
+) -> list[HumanTask]:
+    """Close rows whose task is no longer ready, open rows for newly ready tasks."""
+    open_rows = {
+        row.id: row
+        for row in session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.status == "open"
+            )
+        )
+    }
+    ready_ids = {task.id for task in snapshot.ready}
+    for row_id, row in open_rows.items():
+        if row_id in ready_ids:
+            continue
+        row.status = "completed" if row_id == completed_task_id else "cancelled"
+        row.completed_by = actor if row_id == completed_task_id else None
+        row.completed_at = now
+    elements = definition.task_meta["elements"]
+    ctx = InstanceContext(started_by=instance.started_by, data=snapshot.data)
+    created = []
+    for task in snapshot.ready:
+        if task.id in open_rows:
+            continue
+        due_in = elements.get(task.element_id, {}).get("due_in")
+        rule = candidate_rule(task.lane, ctx, session)
+        row = HumanTask(
+            id=task.id,
+            instance_id=instance.id,
+            process_id=instance.process_id,
+            element_id=task.element_id,
+            name=task.name,
+            lane=task.lane,
+            candidate_rule=rule,
+            status="open",
+            created_at=now,
+            due_at=now + parse_duration(due_in) if due_in else None,
+        )
+        row.candidate_rows = [
+            HumanTaskCandidate(username=name)
+            for name in sorted(candidates_for(rule, instance, session))
+        ]
+        session.add(row)
+        created.append(row)
+    return created
+
+
+def candidates_for(rule: str, instance: ProcessInstance, session: Session) -> set[str]:
+    """Nobody decides their own case: the starter is only a candidate where the lane names them."""
+    users = resolve_rule(rule, session)
+    return users if rule == f"user:{instance.started_by}" else users - {instance.started_by}
+
+
+def update_instance(
+    instance: ProcessInstance, definition: ProcessDefinition, snapshot: Snapshot, now: datetime
+) -> None:
+    instance.state = snapshot.state
+    instance.next_timer_at = snapshot.next_timer_at
+    if snapshot.completed and instance.status == "running":
+        instance.status = "completed"
+        instance.outcome = snapshot.outcome
+        instance.ended_at = now
+    meta = definition.task_meta
+    instance.title = render_template(meta.get("title_template"), snapshot.data) or instance.title
+    instance.business_key = render_template(meta.get("business_key_template"), snapshot.data)
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render_template(template: str | None, data: dict[str, Any]) -> str | None:
+    """Fill "{field}" placeholders from process data; only plain names, nothing evaluated."""
+    if not template:
+        return None
+    names = [field for _, field, _, _ in string.Formatter().parse(template) if field]
+    if any(not name.isidentifier() for name in names):
+        return template
+    return template.format_map(_Blank({k: v for k, v in data.items() if k in names}))[:300]

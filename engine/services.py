@@ -1,0 +1,356 @@
+"""Use cases: one function each, one transaction each. Views, Celery jobs and the CLI call these."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import audit, forms, runtime
+from engine.bootstrap import Engine
+from engine.definitions import collect_bundles, deploy_bundles, latest_definition
+from engine.effects import apply_service_calls
+from engine.errors import NotFound, PermissionDenied, TaskAlreadyCompleted
+from engine.models import (
+    Account,
+    HumanTask,
+    HumanTaskCandidate,
+    ProcessDefinition,
+    ProcessInstance,
+    User,
+)
+from engine.people import get_user, is_auditor_only
+from engine.projections import sync_human_tasks, update_instance
+
+SYSTEM = "system"
+
+
+# --- definitions -------------------------------------------------------------------------------
+
+
+def deploy_definitions(
+    eng: Engine, paths: list[Path] | None = None, actor: str = SYSTEM
+) -> list[dict[str, Any]]:
+    """Validate every bundle first; store none of them unless all are valid."""
+    bundles = collect_bundles(paths or [eng.settings.workflows_dir])
+    with eng.transaction() as session:
+        results = deploy_bundles(session, bundles, actor, eng.clock.now())
+    return [vars(r) for r in results]
+
+
+def _form(definition: ProcessDefinition, name: str | None) -> dict[str, Any] | None:
+    return json.loads(definition.files[name]) if name else None
+
+
+# --- instances ---------------------------------------------------------------------------------
+
+
+def start_process(eng: Engine, process_id: str, username: str, data: dict[str, Any]) -> int:
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        actor = _acting_user(session, username)
+        definition = latest_definition(session, process_id)
+        bundle = eng.cache.get(definition)
+        schema = _form(definition, definition.task_meta.get("start_form"))
+        cleaned = (
+            forms.validate(schema, data, forms.FormContext(session, actor, {})) if schema else {}
+        )
+        cleaned["applicant"] = actor.username
+        _workflow, snapshot = runtime.start_workflow(bundle, cleaned, now)
+        instance = ProcessInstance(
+            definition_id=definition.id,
+            process_id=process_id,
+            status="running",
+            title=definition.name,
+            started_by=actor.username,
+            started_at=now,
+            state="",
+        )
+        session.add(instance)
+        session.flush()
+        audit.record(
+            session,
+            now,
+            actor.username,
+            "instance_started",
+            instance_id=instance.id,
+            detail={"process_id": process_id, "version": definition.version, "data": cleaned},
+        )
+        _after_step(session, instance, definition, snapshot, actor.username, None, now)
+        return instance.id
+
+
+def complete_human_task(
+    eng: Engine, task_id: str, username: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        actor = _acting_user(session, username)
+        task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).with_for_update())
+        if task is None:
+            raise NotFound(f"Ukjend oppgåve: {task_id}")
+        instance = session.scalar(
+            select(ProcessInstance).where(ProcessInstance.id == task.instance_id).with_for_update()
+        )
+        if task.status != "open":
+            raise TaskAlreadyCompleted(task.name, task.completed_by)
+        _ensure_may_act(task, instance, actor)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        element = definition.task_meta["elements"].get(task.element_id, {})
+        schema = _form(definition, element.get("form"))
+        context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id))
+        cleaned = (
+            forms.validate(schema, data, context)
+            if schema
+            else forms.validate({"type": "object"}, data, context)
+        )
+        snapshot = runtime.complete_task(workflow, task_id, cleaned, now)
+        audit.record(
+            session,
+            now,
+            actor.username,
+            "task_completed",
+            instance_id=instance.id,
+            task_id=task_id,
+            detail={"task": task.name, "element_id": task.element_id, "data": cleaned},
+        )
+        _after_step(session, instance, definition, snapshot, actor.username, task_id, now)
+        return {"instance_id": instance.id, "status": instance.status, "outcome": instance.outcome}
+
+
+def claim_human_task(eng: Engine, task_id: str, username: str) -> None:
+    _assign(eng, task_id, username, username, "task_claimed")
+
+
+def release_human_task(eng: Engine, task_id: str, username: str) -> None:
+    _assign(eng, task_id, username, None, "task_released")
+
+
+def _assign(eng: Engine, task_id: str, username: str, assignee: str | None, kind: str) -> None:
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        actor = _acting_user(session, username)
+        task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).with_for_update())
+        if task is None:
+            raise NotFound(f"Ukjend oppgåve: {task_id}")
+        if task.status != "open":
+            raise TaskAlreadyCompleted(task.name, task.completed_by)
+        instance = session.get(ProcessInstance, task.instance_id)
+        _ensure_may_act(task, instance, actor)
+        task.assignee = assignee
+        audit.record(
+            session,
+            now,
+            actor.username,
+            kind,
+            instance_id=task.instance_id,
+            task_id=task.id,
+            detail={"task": task.name},
+        )
+
+
+def fire_due_timers(eng: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Advance every instance whose next timer is due; one transaction per instance."""
+    now = now or eng.clock.now()
+    with eng.transaction() as session:
+        due = list(
+            session.scalars(
+                select(ProcessInstance.id)
+                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+                .order_by(ProcessInstance.next_timer_at)
+            )
+        )
+    fired = []
+    for instance_id in due:
+        with eng.transaction() as session:
+            instance = session.scalar(
+                select(ProcessInstance)
+                .where(ProcessInstance.id == instance_id, ProcessInstance.next_timer_at <= now)
+                .with_for_update(skip_locked=True)
+            )
+            if instance is None:  # another worker took it, or it moved on
+                continue
+            definition = session.get(ProcessDefinition, instance.definition_id)
+            workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+            snapshot = runtime.fire_timers(workflow, now)
+            audit.record(
+                session,
+                now,
+                SYSTEM,
+                "timer_fired",
+                instance_id=instance.id,
+                detail={"timers": snapshot.fired_timers},
+            )
+            _after_step(session, instance, definition, snapshot, SYSTEM, None, now)
+            fired.append(
+                {
+                    "instance_id": instance.id,
+                    "timers": snapshot.fired_timers,
+                    "status": instance.status,
+                }
+            )
+    return fired
+
+
+def _after_step(
+    session: Session,
+    instance: ProcessInstance,
+    definition: ProcessDefinition,
+    snapshot: runtime.Snapshot,
+    actor: str,
+    completed_task_id: str | None,
+    now: datetime,
+) -> None:
+    update_instance(instance, definition, snapshot, now)
+    sync_human_tasks(session, instance, definition, snapshot, actor, completed_task_id, now)
+    session.flush()
+    apply_service_calls(session, instance, snapshot.service_calls, actor, now)
+    if instance.status == "completed" and instance.ended_at == now:
+        audit.record(
+            session,
+            now,
+            actor,
+            "instance_completed",
+            instance_id=instance.id,
+            detail={"outcome": instance.outcome},
+        )
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+
+def _acting_user(session: Session, username: str) -> User:
+    user = get_user(session, username)
+    if is_auditor_only(user):
+        raise PermissionDenied("Revisorar kan lese alt, men ikkje endre noko.")
+    return user
+
+
+def _ensure_may_act(task: HumanTask, instance: ProcessInstance, actor: User) -> None:
+    own_case_lane = task.candidate_rule == f"user:{instance.started_by}"
+    if actor.username == instance.started_by and not own_case_lane:
+        raise PermissionDenied("Du kan ikkje avgjere di eiga sak.")
+    if task.assignee and task.assignee != actor.username:
+        raise PermissionDenied(f"Oppgåva er teken av {task.assignee}.")
+    if actor.username not in task.candidates and task.assignee != actor.username:
+        raise PermissionDenied(f"Du kan ikkje utføre oppgåva «{task.name}».")
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def task_as_dict(task: HumanTask) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "instance_id": task.instance_id,
+        "process_id": task.process_id,
+        "name": task.name,
+        "element_id": task.element_id,
+        "lane": task.lane,
+        "candidates": task.candidates,
+        "assignee": task.assignee,
+        "status": task.status,
+        "created_at": _iso(task.created_at),
+        "due_at": _iso(task.due_at),
+        "completed_by": task.completed_by,
+        "completed_at": _iso(task.completed_at),
+    }
+
+
+def list_human_tasks(
+    eng: Engine, username: str, process_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Open tasks the user may act on, as candidate or assignee; reads only the projection."""
+    with eng.transaction() as session:
+        get_user(session, username)
+        candidate = select(HumanTaskCandidate.task_id).where(
+            HumanTaskCandidate.username == username
+        )
+        query = (
+            select(HumanTask)
+            .where(HumanTask.status == "open")
+            .where(
+                (HumanTask.assignee == username)
+                | ((HumanTask.assignee.is_(None)) & HumanTask.id.in_(candidate))
+            )
+            .order_by(HumanTask.created_at, HumanTask.id)
+        )
+        if process_id:
+            query = query.where(HumanTask.process_id == process_id)
+        return [task_as_dict(t) for t in session.scalars(query)]
+
+
+def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
+    with eng.transaction() as session:
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise NotFound(f"Ukjend sak: {instance_id}")
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        tasks = session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance_id)
+            .order_by(HumanTask.created_at)
+        )
+        return {
+            "id": instance.id,
+            "process_id": instance.process_id,
+            "version": definition.version,
+            "title": instance.title,
+            "business_key": instance.business_key,
+            "status": instance.status,
+            "outcome": instance.outcome,
+            "started_by": instance.started_by,
+            "started_at": _iso(instance.started_at),
+            "ended_at": _iso(instance.ended_at),
+            "next_timer_at": _iso(instance.next_timer_at),
+            "data": runtime.current_data(workflow),
+            "tasks": [task_as_dict(t) for t in tasks],
+            "history": [
+                {
+                    "seq": e.seq,
+                    "at": _iso(e.occurred_at),
+                    "actor": e.actor,
+                    "kind": e.kind,
+                    "task_id": e.task_id,
+                    "detail": e.detail,
+                }
+                for e in audit.history(session, instance_id)
+            ],
+        }
+
+
+def list_accounts(eng: Engine) -> list[dict[str, Any]]:
+    with eng.transaction() as session:
+        return [
+            {
+                "id": a.id,
+                "platform": a.platform,
+                "account_name": a.account_name,
+                "unit": a.unit_id,
+                "owner": a.owner,
+                "deputy": a.deputy,
+                "moderators": [m.username for m in a.moderators],
+                "mailbox": a.mailbox,
+                "closed_to_public": a.closed_to_public,
+                "status": a.status,
+                "approved_by": a.approved_by,
+                "approved_at": _iso(a.approved_at),
+                "instance_id": a.instance_id,
+            }
+            for a in session.scalars(select(Account).order_by(Account.id))
+        ]
+
+
+def verify_audit(eng: Engine) -> audit.VerifyResult:
+    with eng.transaction() as session:
+        return audit.verify(session)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
