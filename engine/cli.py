@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -134,6 +135,13 @@ def cmd_audit_verify(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     return vars(result), f"ok ({result.events} hendingar)"
 
 
+def cmd_serve(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
+    from web import create_app
+
+    create_app(eng).run(host=args.host, port=args.port)
+    return {}, ""
+
+
 class AuditBroken(Exception):
     def __init__(self, message: str, detail: dict[str, Any]) -> None:
         super().__init__(message)
@@ -189,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("run", cmd_timers_run, "fire every timer due now", timers).add_argument(
         "--now", type=_moment, help="ISO-8601 moment to treat as now"
     )
+    serve = add("serve", cmd_serve, "serve the web UI")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", required=True
     )

@@ -57,14 +57,16 @@ def candidate_rule(lane: str | None, ctx: InstanceContext, session: Session) -> 
 
 
 def _approver_rule(ctx: InstanceContext, session: Session) -> str:
-    # A2: the DMN decides the approving role from the unit; a school's principal approves, but
-    # nobody decides their own application, so a principal's own goes to the head of information.
+    """A2: the DMN names the approving role from the unit. Nobody decides their own application,
+    so when the approver is the applicant it goes one step up: principal → head of information →
+    management."""
+    chain = ["role:head_of_information", "role:management"]
     if ctx.data.get("approver_role") == "principal":
-        unit = ctx.data.get("unit")
-        principals = resolve_rule(f"principal:{unit}", session)
-        if principals - {ctx.started_by}:
-            return f"principal:{unit}"
-    return "role:head_of_information"
+        chain.insert(0, f"principal:{ctx.data.get('unit')}")
+    for rule in chain:
+        if resolve_rule(rule, session) - {ctx.started_by}:
+            return rule
+    return chain[-1]
 
 
 def resolve_rule(rule: str, session: Session) -> set[str]:

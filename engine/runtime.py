@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -48,6 +48,10 @@ class _ClockedDatetime(datetime):
 
 
 spiff_timer.datetime = _ClockedDatetime  # type: ignore[attr-defined]
+
+
+# Spiff fires a timer only when its due time is strictly before now; ours fire at the due time.
+_AT_DUE_TIME = timedelta(microseconds=1)
 
 
 @contextmanager
@@ -234,7 +238,7 @@ def complete_task(
 
 def fire_timers(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
     before = _waiting_timer_ids(workflow)
-    with engine_time(now):
+    with engine_time(now + _AT_DUE_TIME):
         workflow.refresh_waiting_tasks()
     snapshot = _advance(workflow, now)
     after = _waiting_timer_ids(workflow)
@@ -263,7 +267,9 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
     try:
         with engine_time(now):
             workflow.do_engine_steps()
+        with engine_time(now + _AT_DUE_TIME):
             workflow.refresh_waiting_tasks()
+        with engine_time(now):
             workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         raise WorkflowFailed(_spiff_message(exc)) from exc

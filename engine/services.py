@@ -178,6 +178,9 @@ def fire_due_timers(eng: Engine, now: datetime | None = None) -> list[dict[str, 
             definition = session.get(ProcessDefinition, instance.definition_id)
             workflow = runtime.load_state(eng.cache.get(definition), instance.state)
             snapshot = runtime.fire_timers(workflow, now)
+            if not snapshot.fired_timers:  # due time moved on; only the derived columns change
+                update_instance(instance, definition, snapshot, now)
+                continue
             audit.record(
                 session,
                 now,

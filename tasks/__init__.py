@@ -1,0 +1,1 @@
+"""Celery jobs (notifications, timers). Thin until the worker issue: see engine.services."""

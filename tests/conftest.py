@@ -1,0 +1,126 @@
+"""Fixtures: the same integration suite runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from SOMEFLYT_TEST_POSTGRES_URL (default: the local server). Without a server
+the PostgreSQL half is skipped and says so; with CI=true a missing server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, delete, text
+
+from engine.bootstrap import Engine
+from engine.clock import FixedClock
+from engine.config import PROJECT_ROOT, Settings
+from engine.definitions import DefinitionCache
+from engine.demo import load_demo
+from engine.migrate import upgrade_to_head
+from engine.models import Base
+from engine.services import deploy_definitions
+
+POSTGRES_URL = os.environ.get(
+    "SOMEFLYT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+WORKFLOWS = PROJECT_ROOT / "workflows"
+
+
+def _psycopg_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _require_postgres() -> None:
+    try:
+        engine = create_engine(_psycopg_url(POSTGRES_URL))
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: no server here
+        reason = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.__class__.__name__}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: a missing server is a failure)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test run, dropped afterwards."""
+    _require_postgres()
+    name = f"someflyt_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(_psycopg_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'someflyt.db'}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+    engine = Engine(Settings(url, WORKFLOWS))
+    upgrade_to_head(engine.db)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def definition_cache() -> DefinitionCache:
+    return DefinitionCache()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def eng(
+    database_url: str, clock: FixedClock, definition_cache: DefinitionCache
+) -> Iterator[Engine]:
+    """An engine on a clean database with the demo people and the workflows deployed."""
+    engine = Engine(Settings(database_url, WORKFLOWS), clock=clock, cache=definition_cache)
+    with engine.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(delete(table))
+        load_demo(session)
+    deploy_definitions(engine)
+    yield engine
+    engine.dispose()
+
+
+def school_application(**overrides: Any) -> dict[str, Any]:
+    """A valid application from Ålesund vidaregåande skule (applicant laerar.alesund)."""
+    return {
+        "platform": "instagram",
+        "account_name": "alesundvgs",
+        "objective": "Vise fram kvardagen på skulen til nye elevar og foreldre.",
+        "capacity": "To lærarar brukar ein time i veka kvar på å svare på spørsmål.",
+        "deputy": "laerar2.alesund",
+        "mailbox": "instagram@alesund.vgs.no",
+    } | overrides
+
+
+def central_application(**overrides: Any) -> dict[str, Any]:
+    """A valid application from Samferdsel (applicant tilsett1)."""
+    return {
+        "platform": "facebook",
+        "account_name": "Samferdsel MRFK",
+        "objective": "Informere trafikantar om ferjer, vegarbeid og stengde vegar i fylket.",
+        "capacity": "Vaktlaget svarar på kvardagar; to tilsette deler ansvaret for kontoen.",
+        "deputy": "tilsett2",
+        "mailbox": "samferdsel@mrfylke.no",
+    } | overrides

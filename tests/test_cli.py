@@ -1,0 +1,144 @@
+"""The command line: the whole teacher → principal story, and errors that exit non-zero."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from tests.conftest import central_application, school_application
+
+SOMEFLYT = Path(sys.executable).parent / "someflyt"
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SOMEFLYT), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_console_script_story_on_a_fresh_sqlite_database(tmp_path):
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    init = run(["init", "--demo", "--json"], env)
+    assert init.returncode == 0, init.stderr
+    assert json.loads(init.stdout)["demo_users_added"] == 16
+    assert run(["init", "--demo", "--json"], env).returncode == 0  # idempotent
+
+    started = run(
+        [
+            "start",
+            "account_application",
+            "--as",
+            "laerar.alesund",
+            "--json",
+            "--data",
+            json.dumps(school_application()),
+        ],
+        env,
+    )
+    assert started.returncode == 0, started.stderr
+    instance_id = json.loads(started.stdout)["instance_id"]
+
+    tasks = json.loads(run(["tasks", "--as", "rektor.alesund", "--json"], env).stdout)
+    assert [(t["instance_id"], t["name"]) for t in tasks] == [(instance_id, "Vurder søknaden")]
+    assert set(tasks[0]) >= {
+        "id",
+        "instance_id",
+        "process_id",
+        "name",
+        "lane",
+        "candidates",
+        "assignee",
+        "created_at",
+        "due_at",
+    }
+
+    done = run(
+        [
+            "complete",
+            tasks[0]["id"],
+            "--as",
+            "rektor.alesund",
+            "--json",
+            "--data",
+            '{"decision": "approve", "moderators": ["laerar.alesund"]}',
+        ],
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    again = run(
+        [
+            "complete",
+            tasks[0]["id"],
+            "--as",
+            "rektor.alesund",
+            "--data",
+            '{"decision": "approve", "moderators": ["laerar.alesund"]}',
+        ],
+        env,
+    )
+    assert again.returncode == 1
+    assert "allereie fullført av rektor.alesund" in again.stderr
+
+    accounts = json.loads(run(["accounts", "--json"], env).stdout)
+    assert [(a["account_name"], a["unit"]) for a in accounts] == [("alesundvgs", "alesund_vgs")]
+    shown = run(["show", str(instance_id)], env)
+    assert "Konto oppretta" in shown.stdout and "task_completed" in shown.stdout
+    verify = run(["audit", "verify"], env)
+    assert (verify.returncode, verify.stdout.split()[0]) == (0, "ok")
+
+
+def test_invalid_form_exits_non_zero_with_the_field_messages(eng, capsys):
+    code = main(
+        [
+            "start",
+            "account_application",
+            "--as",
+            "tilsett1",
+            "--json",
+            "--data",
+            json.dumps(central_application(objective="Kort.")),
+        ],
+        eng=eng,
+    )
+    assert code == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["error"] == "FormInvalid"
+    assert out["errors"]["objective"] == "Skriv minst 30 teikn."
+    assert main(["tasks", "--as", "infosjef", "--json"], eng=eng) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize("data", ["{not json", "[1, 2]"])
+def test_malformed_data_is_a_usage_error(eng, data, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["start", "account_application", "--as", "tilsett1", "--data", data], eng=eng)
+    assert exit_info.value.code == 2
+    assert "--data" in capsys.readouterr().err
+
+
+def test_forbidden_and_unknown_are_clear_errors(eng, capsys):
+    assert (
+        main(
+            [
+                "start",
+                "account_application",
+                "--as",
+                "revisor",
+                "--data",
+                json.dumps(central_application()),
+            ],
+            eng=eng,
+        )
+        == 1
+    )
+    assert "Revisorar" in capsys.readouterr().err
+    assert main(["complete", "nope", "--as", "infosjef"], eng=eng) == 1
+    assert "Ukjend oppgåve" in capsys.readouterr().err
+    assert main(["show", "4242", "--json"], eng=eng) == 1
+    assert json.loads(capsys.readouterr().out)["error"] == "NotFound"
