@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
+from engine.effects import HANDLERS
+from engine.forms import CHECKS, DERIVES
 from engine.people import LANE_RULES, is_known_lane
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -75,6 +77,7 @@ def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes
     problems += _check_scripts(name, process)
     problems += _check_lanes(name, process)
     problems += _check_forms(name, process, files)
+    problems += _check_operators(name, process)
     return problems
 
 
@@ -82,7 +85,8 @@ def _check_gateways(name: str, process: etree._Element) -> list[str]:
     problems = []
     flows = {f.get("id"): f for f in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
     for gateway in process.iter(f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"):
-        outgoing = [o.text.strip() for o in gateway.findall("bpmn:outgoing", NS) if o.text]
+        # Spiff follows sourceRef; the <bpmn:outgoing> children are optional in BPMN.
+        outgoing = [i for i, f in flows.items() if f.get("sourceRef") == gateway.get("id")]
         if len(outgoing) < 2:
             continue
         default = gateway.get("default")
@@ -110,10 +114,15 @@ def _check_timers(name: str, process: etree._Element) -> list[str]:
             if node is None:
                 continue
             text = (node.text or "").strip()
-            if _BARE_ISO.match(text) or text.startswith(("${", "#{", "=")):
+            if _BARE_ISO.match(text):
                 problems.append(
                     f"{_where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
-                    f'a quoted Python string, e.g. "{text.strip("${}#=")}"'
+                    f'a quoted Python string, e.g. "{text}"'
+                )
+            elif text.startswith(("${", "#{", "=")):
+                problems.append(
+                    f"{_where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
+                    f"a Python expression, e.g. {text.strip('${}#= ')}"
                 )
             else:
                 problems += _check_expression(name, event, text)
@@ -188,7 +197,37 @@ def _check_forms(name: str, process: etree._Element, files: Mapping[str, bytes])
             continue
         if not isinstance(schema, dict) or schema.get("type") != "object":
             problems.append(f"{form}: a form must be a JSON Schema of type object")
+            continue
+        problems += _check_form_rules(form, schema, _where(name, element))
     return problems
+
+
+def _check_form_rules(form: str, schema: dict, used_by: str) -> list[str]:
+    """Every `x-checks` / `x-derive` name must be one the server knows (engine.forms)."""
+    problems = []
+    for key, known in (("x-checks", CHECKS), ("x-derive", DERIVES)):
+        names = schema.get(key, [])
+        if not isinstance(names, list):
+            problems.append(f"{form}: {key} must be a list of names, used by {used_by}")
+            continue
+        problems += [
+            f"{form}: {key} {rule!r} is unknown (known: {', '.join(sorted(known))}), "
+            f"used by {used_by}"
+            for rule in names
+            if not isinstance(rule, str) or rule not in known
+        ]
+    return problems
+
+
+def _check_operators(name: str, process: etree._Element) -> list[str]:
+    """A service task's operator must be one engine.effects can run."""
+    known = ", ".join(sorted(HANDLERS))
+    return [
+        f"{_where(name, operator.getparent().getparent())}: line {operator.sourceline}: "
+        f"service task operator {operator.get('id')!r} is unknown (known: {known})"
+        for operator in process.iter(f"{{{SPIFF_NS}}}serviceTaskOperator")
+        if operator.get("id") not in HANDLERS
+    ]
 
 
 def properties(element: etree._Element) -> dict[str, str]:

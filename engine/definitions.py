@@ -97,6 +97,7 @@ def _bundles_for(bpmn: Path) -> list[Bundle]:
         form_path = folder / form
         if form_path.is_file() and form_path.resolve().is_relative_to(folder.resolve()):
             files[form] = form_path.read_bytes()
+    problems += runtime.schema_problems(bpmn.name, root)
     problems += check_bpmn(bpmn.name, root, files)
     if problems:
         raise DefinitionInvalid(problems)

@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
@@ -47,9 +48,6 @@ class _ClockedDatetime(datetime):
         return fixed.astimezone(tz) if tz is not None else fixed.replace(tzinfo=None)
 
 
-spiff_timer.datetime = _ClockedDatetime  # type: ignore[attr-defined]
-
-
 # Spiff fires a timer only when its due time is strictly before now; ours fire at the due time.
 _AT_DUE_TIME = timedelta(microseconds=1)
 
@@ -57,6 +55,7 @@ _AT_DUE_TIME = timedelta(microseconds=1)
 @contextmanager
 def engine_time(now: datetime) -> Iterator[None]:
     """Let SpiffWorkflow believe it is `now` for the duration of the block."""
+    spiff_timer.datetime = _ClockedDatetime  # type: ignore[attr-defined]  (idempotent)
     token = _engine_now.set(now)
     try:
         yield
@@ -123,6 +122,16 @@ def parse_bundle(process_id: str, files: Mapping[str, bytes]) -> ParsedBundle:
     except etree.XMLSyntaxError as exc:
         raise DefinitionInvalid([f"malformed XML: {exc}"]) from exc
     return ParsedBundle(process_id, spec, subprocess_specs)
+
+
+def schema_problems(name: str, root: etree._Element) -> list[str]:
+    """Validate against the BPMN 2.0 XSD (with SpiffWorkflow's extension schema)."""
+    try:
+        SPIFF_BPMN_VALIDATOR.validate(root, name)
+    except SpiffWorkflowException as exc:
+        line = getattr(exc, "line_number", None) or "?"
+        return [f"{name}: line {line}: not valid BPMN 2.0: {str(exc).strip().rstrip('.')}"]
+    return []
 
 
 def _spiff_message(exc: SpiffWorkflowException) -> str:

@@ -14,7 +14,7 @@ from engine import audit, forms, runtime
 from engine.bootstrap import Engine
 from engine.definitions import collect_bundles, deploy_bundles, latest_definition
 from engine.effects import apply_service_calls
-from engine.errors import NotFound, PermissionDenied, TaskAlreadyCompleted
+from engine.errors import FormInvalid, NotFound, PermissionDenied, TaskAlreadyCompleted
 from engine.models import (
     Account,
     HumanTask,
@@ -22,9 +22,10 @@ from engine.models import (
     ProcessDefinition,
     ProcessInstance,
     User,
+    UserRole,
 )
-from engine.people import get_user, is_auditor_only
-from engine.projections import sync_human_tasks, update_instance
+from engine.people import ROLES, get_user, is_auditor_only
+from engine.projections import candidates_for, sync_human_tasks, update_instance
 
 SYSTEM = "system"
 
@@ -222,6 +223,46 @@ def _after_step(
             instance_id=instance.id,
             detail={"outcome": instance.outcome},
         )
+
+
+# --- people ------------------------------------------------------------------------------------
+
+
+def set_user_roles(eng: Engine, username: str, roles: list[str], admin: str) -> list[str]:
+    """Change a user's roles; open tasks get their candidates resolved again at once."""
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        acting = _acting_user(session, admin)
+        if "admin" not in acting.role_names:
+            raise PermissionDenied("Berre administratorar kan endre roller.")
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown:
+            raise FormInvalid({"roles": ("enum", {"choices": ", ".join(sorted(ROLES))})})
+        user = get_user(session, username)
+        before = sorted(user.role_names)
+        user.roles = [UserRole(role=role) for role in sorted(set(roles))]
+        session.flush()
+        audit.record(
+            session,
+            now,
+            admin,
+            "roles_changed",
+            detail={"username": username, "before": before, "after": sorted(set(roles))},
+        )
+        return refresh_candidates(session)
+
+
+def refresh_candidates(session: Session) -> list[str]:
+    """Resolve every open task's candidate rule again; returns the ids of tasks that changed."""
+    changed = []
+    open_tasks = session.scalars(select(HumanTask).where(HumanTask.status == "open"))
+    for task in open_tasks:
+        instance = session.get(ProcessInstance, task.instance_id)
+        wanted = candidates_for(task.candidate_rule, instance, session)
+        if wanted != set(task.candidates):
+            task.candidate_rows = [HumanTaskCandidate(username=u) for u in sorted(wanted)]
+            changed.append(task.id)
+    return changed
 
 
 # --- permissions -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import services
-from engine.errors import NotFound, PermissionDenied, TaskAlreadyCompleted
+from engine.errors import FormInvalid, NotFound, PermissionDenied, TaskAlreadyCompleted
 from engine.models import AuditEvent, UserRole
 from tests.conftest import central_application, school_application
 
@@ -90,3 +90,30 @@ def test_unknown_task_user_and_process_are_not_found(eng):
         services.start_process(eng, "no_such_process", "tilsett1", {})
     with pytest.raises(NotFound):
         services.show_instance(eng, 999999)
+
+
+def test_role_changes_reach_open_tasks(eng):
+    services.start_process(eng, "account_application", "laerar.alesund", school_application())
+    [task] = services.list_human_tasks(eng, "rektor.alesund")
+
+    changed = services.set_user_roles(eng, "laerar2.alesund", ["principal"], admin="admin")
+    assert changed == [task["id"]]
+    assert services.list_human_tasks(eng, "laerar2.alesund")[0]["candidates"] == [
+        "laerar2.alesund",
+        "rektor.alesund",
+    ]
+    services.set_user_roles(eng, "rektor.alesund", [], admin="admin")
+    assert services.list_human_tasks(eng, "rektor.alesund") == []
+    # the applicant never becomes a candidate for their own application
+    services.set_user_roles(eng, "laerar.alesund", ["principal"], admin="admin")
+    assert services.list_human_tasks(eng, "laerar.alesund") == []
+
+
+def test_only_admins_change_roles_and_only_to_known_roles(eng):
+    with pytest.raises(PermissionDenied):
+        services.set_user_roles(eng, "tilsett1", ["admin"], admin="infosjef")
+    with pytest.raises(FormInvalid):
+        services.set_user_roles(eng, "tilsett1", ["kokk"], admin="admin")
+    with eng.transaction() as session:
+        roles = session.scalars(select(UserRole.role).where(UserRole.username == "tilsett1"))
+        assert list(roles) == []
