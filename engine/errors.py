@@ -49,8 +49,6 @@ class DefinitionInvalid(SomeflytError):
 class FormInvalid(SomeflytError):
     """Form input that breaks a rule; `errors` maps a field to a message code and its params."""
 
-    status = 422
-
     def __init__(self, errors: dict[str, tuple[str, dict[str, Any]]]) -> None:
         self.errors = errors
         lines = "\n".join(f"  - {field}: {text}" for field, text in self.messages().items())

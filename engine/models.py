@@ -138,6 +138,7 @@ class HumanTask(Base):
     assignee: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # open | completed | cancelled
     created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))  # whose step made it ready
     due_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(64))
     completed_at: Mapped[datetime | None]

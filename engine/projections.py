@@ -58,6 +58,7 @@ def sync_human_tasks(
             candidate_rule=rule,
             status="open",
             created_at=now,
+            created_by=actor,
             due_at=now + parse_duration(due_in) if due_in else None,
         )
         row.candidate_rows = [

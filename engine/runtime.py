@@ -6,6 +6,7 @@ ready human tasks, service calls the diagram asked for, and the next timer.
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
 from collections.abc import Iterator, Mapping
@@ -146,11 +147,44 @@ def _spiff_message(exc: SpiffWorkflowException) -> str:
 # --- the script engine -------------------------------------------------------------------------
 
 
+# What diagram expressions and scripts may call. Not a sandbox (DESIGN.md): deployment also
+# rejects imports and dunder access, and only reviewed diagrams are deployed.
+_SCRIPT_BUILTINS = {
+    name: getattr(builtins, name)
+    for name in (
+        "abs",
+        "all",
+        "any",
+        "bool",
+        "dict",
+        "enumerate",
+        "float",
+        "int",
+        "isinstance",
+        "len",
+        "list",
+        "max",
+        "min",
+        "range",
+        "round",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "zip",
+        "True",
+        "False",
+        "None",
+    )
+}
+
+
 class _RecordingScriptEngine(PythonScriptEngine):
     """Evaluates diagram expressions; service tasks are recorded, not executed, here."""
 
     def __init__(self) -> None:
-        super().__init__(environment=TaskDataEnvironment({}))
+        super().__init__(environment=TaskDataEnvironment({"__builtins__": _SCRIPT_BUILTINS}))
         self.calls: list[ServiceCall] = []
 
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):  # type: ignore[override]

@@ -300,6 +300,7 @@ def task_as_dict(task: HumanTask) -> dict[str, Any]:
         "assignee": task.assignee,
         "status": task.status,
         "created_at": _iso(task.created_at),
+        "created_by": task.created_by,
         "due_at": _iso(task.due_at),
         "completed_by": task.completed_by,
         "completed_at": _iso(task.completed_at),

@@ -32,6 +32,7 @@ def test_school_application_happy_path(eng):
     assert task["lane"] == "Godkjennar"
     assert task["candidates"] == ["rektor.alesund"]
     assert task["due_at"] == "2026-11-28T09:00:00+00:00"  # dueIn P5D
+    assert task["created_by"] == "laerar.alesund"
 
     result = services.complete_human_task(
         eng,

@@ -201,6 +201,7 @@ def upgrade() -> None:
         sa.Column("assignee", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("completed_by", sa.String(length=64), nullable=True),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
