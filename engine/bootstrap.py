@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
-from engine.db import make_engine, make_session_factory
+from engine.db import READ_ONLY, make_engine, make_session_factory
 from engine.definitions import DefinitionCache
 from engine.errors import Conflict
 
@@ -40,6 +40,17 @@ class Engine:
         except IntegrityError as exc:
             raise Conflict(f"Lagringa kom i konflikt med eksisterande data: {exc.orig}") from exc
         finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work: never takes SQLite's write lock, always rolls back."""
+        session = self.sessions()
+        try:
+            session.connection(execution_options={READ_ONLY: True})
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def dispose(self) -> None:

@@ -8,6 +8,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
+READ_ONLY = "someflyt_read_only"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -32,9 +35,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: two writers never deadlock on a lock upgrade, and the
-        # second one waits (busy timeout) instead of failing with "database is locked".
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front: two never deadlock on a lock upgrade, and the
+        # second waits (busy timeout) instead of failing with "database is locked". Readers
+        # start a plain transaction and, with WAL, never wait for a writer.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

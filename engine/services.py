@@ -158,7 +158,7 @@ def _assign(eng: Engine, task_id: str, username: str, assignee: str | None, kind
 def fire_due_timers(eng: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
     """Advance every instance whose next timer is due; one transaction per instance."""
     now = now or eng.clock.now()
-    with eng.transaction() as session:
+    with eng.reading() as session:
         due = list(
             session.scalars(
                 select(ProcessInstance.id)
@@ -311,7 +311,7 @@ def list_human_tasks(
     eng: Engine, username: str, process_id: str | None = None
 ) -> list[dict[str, Any]]:
     """Open tasks the user may act on, as candidate or assignee; reads only the projection."""
-    with eng.transaction() as session:
+    with eng.reading() as session:
         get_user(session, username)
         candidate = select(HumanTaskCandidate.task_id).where(
             HumanTaskCandidate.username == username
@@ -331,7 +331,7 @@ def list_human_tasks(
 
 
 def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
-    with eng.transaction() as session:
+    with eng.reading() as session:
         instance = session.get(ProcessInstance, instance_id)
         if instance is None:
             raise NotFound(f"Ukjend sak: {instance_id}")
@@ -371,7 +371,7 @@ def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
 
 
 def list_accounts(eng: Engine) -> list[dict[str, Any]]:
-    with eng.transaction() as session:
+    with eng.reading() as session:
         return [
             {
                 "id": a.id,
@@ -393,7 +393,7 @@ def list_accounts(eng: Engine) -> list[dict[str, Any]]:
 
 
 def verify_audit(eng: Engine) -> audit.VerifyResult:
-    with eng.transaction() as session:
+    with eng.reading() as session:
         return audit.verify(session)
 
 

@@ -4,6 +4,7 @@ and nothing is done twice. Runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,28 @@ def test_two_processes_racing_on_one_task(eng, database_url):
         )
     assert completions == ROUNDS
     assert services.verify_audit(eng).ok
+
+
+def test_reading_does_not_wait_for_a_writer(eng):
+    """The inbox stays responsive while another request holds a write transaction."""
+    holding, release = threading.Event(), threading.Event()
+    writer_timed_out: list[bool] = []
+
+    def writer() -> None:
+        with eng.transaction() as session:
+            session.add(UserRole(username="komm2", role="head_of_information"))
+            session.flush()
+            holding.set()
+            # If the reads below waited for this transaction, this wait would run out.
+            writer_timed_out.append(not release.wait(10))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        assert services.list_human_tasks(eng, "komm2") == []  # the uncommitted role is unseen
+        assert services.list_accounts(eng) == []
+    finally:
+        release.set()
+        thread.join()
+    assert writer_timed_out == [False]
