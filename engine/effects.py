@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -74,18 +74,9 @@ def _notify(
     recipients = _resolve_recipients(session, instance, call.params.get("recipients") or [])
     template = str(call.params["template"])
     for recipient in recipients:
-        key_prefix = f"{instance.id}:{call.element_id}:{recipient}:"
-        sent_before = (
-            session.scalar(
-                select(func.count(OutboxMessage.id)).where(
-                    OutboxMessage.idempotency_key.startswith(key_prefix)
-                )
-            )
-            or 0
-        )
         session.add(
             OutboxMessage(
-                idempotency_key=f"{key_prefix}{sent_before + 1}",
+                idempotency_key=f"{call.task_id}:{recipient}",
                 kind="notification",
                 recipient=recipient,
                 template=template,

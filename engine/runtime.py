@@ -75,6 +75,7 @@ class ServiceCall:
     params: dict[str, Any]
     data: dict[str, Any]
     element_id: str
+    task_id: str  # the Spiff task that asked: unique per execution, so a stable idempotency key
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,9 @@ class _RecordingScriptEngine(PythonScriptEngine):
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):  # type: ignore[override]
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         self.calls.append(
-            ServiceCall(operation_name, params, dict(task.data), task.task_spec.bpmn_id)
+            ServiceCall(
+                operation_name, params, dict(task.data), task.task_spec.bpmn_id, str(task.id)
+            )
         )
         return json.dumps({"recorded": True})
 
