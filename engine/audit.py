@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+_HEAD_KEY = "someflyt_audit_head"
 
 
 def _digest(
@@ -48,10 +49,7 @@ def record(
 ) -> AuditEvent:
     """Append one event. Locks the chain head so concurrent writers cannot fork the chain."""
     detail = json.loads(json.dumps(detail or {}, default=str))  # store exactly what we hash
-    head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
-    if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
-        session.add(head)
+    head = _locked_head(session)
     seq = head.last_seq + 1
     digest = _digest(head.last_hash, seq, now, actor, kind, instance_id, task_id, detail)
     event = AuditEvent(
@@ -68,6 +66,18 @@ def record(
     session.add(event)
     head.last_seq, head.last_hash = seq, digest
     return event
+
+
+def _locked_head(session: Session) -> AuditHead:
+    """Lock the head once per transaction; later events in it reuse the locked row."""
+    head = session.info.get(_HEAD_KEY)
+    if head is None or head not in session:
+        head = session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+        if head is None:
+            head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
+            session.add(head)
+        session.info[_HEAD_KEY] = head
+    return head
 
 
 @dataclass(frozen=True)

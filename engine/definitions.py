@@ -259,10 +259,11 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
 
 
 class DefinitionCache:
-    """Parsed specs by content hash; parsing is the slow part, so each is parsed once."""
+    """Parsed specs and forms by content hash: each version is parsed once per process."""
 
     def __init__(self) -> None:
         self._parsed: dict[str, runtime.ParsedBundle] = {}
+        self._forms: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def get(self, definition: ProcessDefinition) -> runtime.ParsedBundle:
@@ -273,3 +274,12 @@ class DefinitionCache:
             with self._lock:
                 self._parsed[definition.content_hash] = parsed
         return parsed
+
+    def form(self, definition: ProcessDefinition, name: str) -> dict[str, Any]:
+        key = (definition.content_hash, name)
+        schema = self._forms.get(key)
+        if schema is None:
+            schema = json.loads(definition.files[name])
+            with self._lock:
+                self._forms[key] = schema
+        return schema

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,6 +36,7 @@ class FormContext:
     session: Session
     actor: User
     data: dict[str, Any]  # the process data so far (empty at start)
+    _account_counts: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def validate(schema: dict[str, Any], submitted: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
@@ -155,14 +156,20 @@ def _deputy_not_owner(data: dict[str, Any], ctx: FormContext) -> Errors:
 
 
 def _active_accounts(ctx: FormContext, unit: str, platform: str) -> int:
-    return (
-        ctx.session.scalar(
-            select(func.count(Account.id)).where(
-                Account.unit_id == unit, Account.platform == platform, Account.status == "active"
+    """Active accounts of a unit on a platform; asked by a check and a warning, counted once."""
+    key = (unit, platform)
+    if key not in ctx._account_counts:
+        ctx._account_counts[key] = (
+            ctx.session.scalar(
+                select(func.count(Account.id)).where(
+                    Account.unit_id == unit,
+                    Account.platform == platform,
+                    Account.status == "active",
+                )
             )
+            or 0
         )
-        or 0
-    )
+    return ctx._account_counts[key]
 
 
 def _second_account_justified(data: dict[str, Any], ctx: FormContext) -> Errors:

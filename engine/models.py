@@ -65,7 +65,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     roles: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+        cascade="all, delete-orphan", order_by="UserRole.role"
     )
 
     @property
@@ -92,7 +92,8 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    files: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name -> text
+    # file name -> text; loaded only when the definition cache parses a version the first time
+    files: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     task_meta: Mapped[dict[str, Any]] = mapped_column(JSON)  # element id -> form, due, lane …
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(64))
@@ -167,6 +168,7 @@ class Account(Base):
     """The registry of official social-media accounts (A1)."""
 
     __tablename__ = "account"
+    __table_args__ = (Index("ix_account_unit_platform_status", "unit_id", "platform", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))

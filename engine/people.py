@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound
 from engine.models import Unit, User, UserRole
@@ -85,7 +85,7 @@ def resolve_rule(rule: str, session: Session) -> set[str]:
 
 
 def get_user(session: Session, username: str) -> User:
-    user = session.get(User, username)
+    user = session.get(User, username, options=[selectinload(User.roles)])
     if user is None or not user.active:
         raise NotFound(f"Ukjend eller inaktiv brukar: {username}")
     return user

@@ -38,6 +38,7 @@ def sync_human_tasks(
         if row_id in ready_ids:
             continue
         row.status = "completed" if row_id == completed_task_id else "cancelled"
+        row.candidate_rows = []  # the candidate table indexes open tasks only
         row.completed_by = actor if row_id == completed_task_id else None
         row.completed_at = now
     elements = definition.task_meta["elements"]

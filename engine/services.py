@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,8 +42,8 @@ def deploy_definitions(
     return [vars(r) for r in results]
 
 
-def _form(definition: ProcessDefinition, name: str | None) -> dict[str, Any] | None:
-    return json.loads(definition.files[name]) if name else None
+def _form(eng: Engine, definition: ProcessDefinition, name: str | None) -> dict[str, Any] | None:
+    return eng.cache.form(definition, name) if name else None
 
 
 # --- instances ---------------------------------------------------------------------------------
@@ -56,7 +55,7 @@ def start_process(eng: Engine, process_id: str, username: str, data: dict[str, A
         actor = _acting_user(session, username)
         definition = latest_definition(session, process_id)
         bundle = eng.cache.get(definition)
-        schema = _form(definition, definition.task_meta.get("start_form"))
+        schema = _form(eng, definition, definition.task_meta.get("start_form"))
         cleaned = (
             forms.validate(schema, data, forms.FormContext(session, actor, {})) if schema else {}
         )
@@ -103,7 +102,7 @@ def complete_human_task(
         definition = session.get(ProcessDefinition, instance.definition_id)
         workflow = runtime.load_state(eng.cache.get(definition), instance.state)
         element = definition.task_meta["elements"].get(task.element_id, {})
-        schema = _form(definition, element.get("form"))
+        schema = _form(eng, definition, element.get("form"))
         context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id))
         cleaned = (
             forms.validate(schema, data, context)

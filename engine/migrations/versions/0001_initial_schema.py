@@ -188,6 +188,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_account_unit_id"), ["unit_id"], unique=False)
+        batch_op.create_index(
+            "ix_account_unit_platform_status", ["unit_id", "platform", "status"], unique=False
+        )
 
     op.create_table(
         "human_task",
@@ -262,6 +265,7 @@ def downgrade() -> None:
 
     op.drop_table("human_task")
     with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.drop_index("ix_account_unit_platform_status")
         batch_op.drop_index(batch_op.f("ix_account_unit_id"))
 
     op.drop_table("account")
