@@ -68,8 +68,8 @@ def start_process(eng: Engine, process_id: str, username: str, data: dict[str, A
             title=definition.name,
             started_by=actor.username,
             started_at=now,
-            state="",
         )
+        update_instance(instance, definition, snapshot, now)  # one INSERT with the state
         session.add(instance)
         session.flush()
         audit.record(
