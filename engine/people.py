@@ -46,17 +46,19 @@ class InstanceContext:
     data: dict[str, Any]
 
 
-def candidate_rule(lane: str | None, ctx: InstanceContext, session: Session) -> str:
-    """Turn a lane into a stored, re-resolvable rule such as "principal:alesund_vgs"."""
+def resolve_lane(lane: str | None, ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:
+    """The stored, re-resolvable rule for a lane (e.g. "principal:alesund_vgs") and who it
+    names today."""
     rule = LANE_RULES.get((lane or "").strip(), "starter")
     if rule == "starter":
-        return f"user:{ctx.started_by}"
+        rule = f"user:{ctx.started_by}"
+        return rule, resolve_rule(rule, session)
     if rule == "approver":
-        return _approver_rule(ctx, session)
-    return rule
+        return _approver(ctx, session)
+    return rule, resolve_rule(rule, session) - {ctx.started_by}
 
 
-def _approver_rule(ctx: InstanceContext, session: Session) -> str:
+def _approver(ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:
     """A2: the DMN names the approving role from the unit. Nobody decides their own application,
     so when the approver is the applicant it goes one step up: principal → head of information →
     management."""
@@ -64,9 +66,16 @@ def _approver_rule(ctx: InstanceContext, session: Session) -> str:
     if ctx.data.get("approver_role") == "principal":
         chain.insert(0, f"principal:{ctx.data.get('unit')}")
     for rule in chain:
-        if resolve_rule(rule, session) - {ctx.started_by}:
-            return rule
-    return chain[-1]
+        users = resolve_rule(rule, session) - {ctx.started_by}
+        if users:
+            return rule, users
+    return chain[-1], set()
+
+
+def candidates_for(rule: str, started_by: str, session: Session) -> set[str]:
+    """Who a stored rule names today; the starter only where the rule names them."""
+    users = resolve_rule(rule, session)
+    return users if rule == f"user:{started_by}" else users - {started_by}
 
 
 def resolve_rule(rule: str, session: Session) -> set[str]:

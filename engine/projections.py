@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import parse_duration
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
-from engine.people import InstanceContext, candidate_rule, resolve_rule
+from engine.people import InstanceContext, resolve_lane
 from engine.runtime import Snapshot
 
 
@@ -48,7 +48,7 @@ def sync_human_tasks(
         if task.id in open_rows:
             continue
         due_in = elements.get(task.element_id, {}).get("due_in")
-        rule = candidate_rule(task.lane, ctx, session)
+        rule, candidates = resolve_lane(task.lane, ctx, session)
         row = HumanTask(
             id=task.id,
             instance_id=instance.id,
@@ -62,19 +62,10 @@ def sync_human_tasks(
             created_by=actor,
             due_at=now + parse_duration(due_in) if due_in else None,
         )
-        row.candidate_rows = [
-            HumanTaskCandidate(username=name)
-            for name in sorted(candidates_for(rule, instance, session))
-        ]
+        row.candidate_rows = [HumanTaskCandidate(username=name) for name in sorted(candidates)]
         session.add(row)
         created.append(row)
     return created
-
-
-def candidates_for(rule: str, instance: ProcessInstance, session: Session) -> set[str]:
-    """Nobody decides their own case: the starter is only a candidate where the lane names them."""
-    users = resolve_rule(rule, session)
-    return users if rule == f"user:{instance.started_by}" else users - {instance.started_by}
 
 
 def update_instance(

@@ -23,8 +23,8 @@ from engine.models import (
     User,
     UserRole,
 )
-from engine.people import ROLES, get_user, is_auditor_only
-from engine.projections import candidates_for, sync_human_tasks, update_instance
+from engine.people import ROLES, candidates_for, get_user, is_auditor_only
+from engine.projections import sync_human_tasks, update_instance
 
 SYSTEM = "system"
 
@@ -257,7 +257,7 @@ def refresh_candidates(session: Session) -> list[str]:
     open_tasks = session.scalars(select(HumanTask).where(HumanTask.status == "open"))
     for task in open_tasks:
         instance = session.get(ProcessInstance, task.instance_id)
-        wanted = candidates_for(task.candidate_rule, instance, session)
+        wanted = candidates_for(task.candidate_rule, instance.started_by, session)
         if wanted != set(task.candidates):
             task.candidate_rows = [HumanTaskCandidate(username=u) for u in sorted(wanted)]
             changed.append(task.id)
@@ -312,16 +312,17 @@ def list_human_tasks(
     """Open tasks the user may act on, as candidate or assignee; reads only the projection."""
     with eng.reading() as session:
         get_user(session, username)
-        candidate = select(HumanTaskCandidate.task_id).where(
-            HumanTaskCandidate.username == username
+        # EXISTS probes the candidate primary key; IN (subquery) read all of a user's rows.
+        candidate = (
+            select(HumanTaskCandidate.task_id)
+            .where(HumanTaskCandidate.task_id == HumanTask.id)
+            .where(HumanTaskCandidate.username == username)
+            .exists()
         )
         query = (
             select(HumanTask)
             .where(HumanTask.status == "open")
-            .where(
-                (HumanTask.assignee == username)
-                | ((HumanTask.assignee.is_(None)) & HumanTask.id.in_(candidate))
-            )
+            .where((HumanTask.assignee == username) | (HumanTask.assignee.is_(None) & candidate))
             .order_by(HumanTask.created_at, HumanTask.id)
         )
         if process_id:
