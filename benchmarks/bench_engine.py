@@ -64,7 +64,7 @@ from engine.bootstrap import Engine
 from engine.clock import FixedClock
 from engine.config import PROJECT_ROOT, Settings
 from engine.definitions import collect_bundles
-from engine.demo import load_demo
+from engine.demo import SAMPLE_SCHOOL_APPLICATION, load_demo
 from engine.migrate import upgrade_to_head
 from engine.models import (
     Account,
@@ -88,15 +88,8 @@ POSTGRES_URL = os.environ.get(
     "SOMEFLYT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 
-# What the start form submits (tests/conftest.py school_application) ...
-APPLICATION: dict[str, Any] = {
-    "platform": "instagram",
-    "account_name": "alesundvgs",
-    "objective": "Vise fram kvardagen på skulen til nye elevar og foreldre.",
-    "capacity": "To lærarar brukar ein time i veka kvar på å svare på spørsmål.",
-    "deputy": "laerar2.alesund",
-    "mailbox": "instagram@alesund.vgs.no",
-}
+# What the start form submits ...
+APPLICATION: dict[str, Any] = dict(SAMPLE_SCHOOL_APPLICATION)
 # ... and what start_process hands the engine after validation (defaults and derived facts), so
 # the in-memory runs carry the same process data as the persisted ones.
 CLEANED_APPLICATION: dict[str, Any] = APPLICATION | {

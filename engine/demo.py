@@ -41,6 +41,18 @@ USERS = [
 ]
 
 
+# A valid application by laerar.alesund for Ålesund vidaregåande skule: the README's example,
+# the tests' and the benchmark's starting point.
+SAMPLE_SCHOOL_APPLICATION: dict[str, object] = {
+    "platform": "instagram",
+    "account_name": "alesundvgs",
+    "objective": "Vise fram kvardagen på skulen til nye elevar og foreldre.",
+    "capacity": "To lærarar brukar ein time i veka kvar på å svare på spørsmål.",
+    "deputy": "laerar2.alesund",
+    "mailbox": "instagram@alesund.vgs.no",
+}
+
+
 @cache
 def _demo_hash() -> str:
     # One hash serves every demo user: same password, and hashing is slow on purpose.

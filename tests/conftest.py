@@ -19,7 +19,7 @@ from engine.bootstrap import Engine
 from engine.clock import FixedClock
 from engine.config import PROJECT_ROOT, Settings
 from engine.definitions import DefinitionCache
-from engine.demo import load_demo
+from engine.demo import SAMPLE_SCHOOL_APPLICATION, load_demo
 from engine.migrate import upgrade_to_head
 from engine.models import Base
 from engine.services import deploy_definitions
@@ -104,14 +104,7 @@ def eng(
 
 def school_application(**overrides: Any) -> dict[str, Any]:
     """A valid application from Ålesund vidaregåande skule (applicant laerar.alesund)."""
-    return {
-        "platform": "instagram",
-        "account_name": "alesundvgs",
-        "objective": "Vise fram kvardagen på skulen til nye elevar og foreldre.",
-        "capacity": "To lærarar brukar ein time i veka kvar på å svare på spørsmål.",
-        "deputy": "laerar2.alesund",
-        "mailbox": "instagram@alesund.vgs.no",
-    } | overrides
+    return SAMPLE_SCHOOL_APPLICATION | overrides
 
 
 def central_application(**overrides: Any) -> dict[str, Any]:
