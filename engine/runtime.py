@@ -277,8 +277,11 @@ def complete_task(
     if task.state != TaskState.READY or task.task_spec.__class__.__name__ not in HUMAN_TASK_TYPES:
         raise WorkflowFailed(f"task {task_id} is not a ready human task")
     task.data.update(data)
-    with engine_time(now):
-        task.run()
+    try:
+        with engine_time(now):
+            task.run()
+    except SpiffWorkflowException as exc:  # e.g. a failing post-script
+        raise WorkflowFailed(_spiff_message(exc)) from exc
     return _advance(workflow, now)
 
 
