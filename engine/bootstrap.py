@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,6 +39,8 @@ class Engine:
             raise Conflict("Saka vart endra av nokon andre i same augneblink. Prøv igjen.") from exc
         except IntegrityError as exc:
             raise Conflict(f"Lagringa kom i konflikt med eksisterande data: {exc.orig}") from exc
+        except OperationalError as exc:  # a deadlock victim, or SQLite's busy timeout ran out
+            raise Conflict("Databasen var oppteken av ei anna endring. Prøv igjen.") from exc
         finally:
             session.close()
 

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
+from engine.clock import parse_duration
 from engine.effects import HANDLERS
-from engine.forms import CHECKS, DERIVES
+from engine.forms import CHECKS, DERIVES, TYPES
 from engine.people import LANE_RULES, is_known_lane
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -78,6 +79,27 @@ def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes
     problems += _check_lanes(name, process)
     problems += _check_forms(name, process, files)
     problems += _check_operators(name, process)
+    problems += _check_human_tasks(name, process)
+    return problems
+
+
+def _check_human_tasks(name: str, process: etree._Element) -> list[str]:
+    """Every person's task sits in a lane (who may act), and its due time is a duration."""
+    in_lanes = {(ref.text or "").strip() for ref in process.iter(f"{{{BPMN_NS}}}flowNodeRef")}
+    problems = []
+    for task in process.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
+        if task.get("id") not in in_lanes:
+            problems.append(f"{_where(name, task)}: a human task must be in a lane")
+    for element in process.iter():
+        due = properties(element).get(DUE_PROPERTY) if isinstance(element.tag, str) else None
+        if due is not None:
+            try:
+                parse_duration(due)
+            except ValueError:
+                problems.append(
+                    f"{_where(name, element)}: {DUE_PROPERTY} {due!r} is not a "
+                    f"duration in weeks, days, hours, minutes or seconds (e.g. P5D)"
+                )
     return problems
 
 
@@ -109,7 +131,14 @@ def _check_timers(name: str, process: etree._Element) -> list[str]:
     problems = []
     for definition in process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
         event = definition.getparent()
-        for kind in ("timeDuration", "timeDate", "timeCycle"):
+        cycle = definition.find("bpmn:timeCycle", NS)
+        if cycle is not None:  # next_timer_at cannot schedule repeating timers yet
+            problems.append(
+                f"{_where(name, event)}: line {cycle.sourceline}: repeating timers "
+                f"(timeCycle) are not supported yet; use a timeDuration or timeDate"
+            )
+            continue
+        for kind in ("timeDuration", "timeDate"):
             node = definition.find(f"bpmn:{kind}", NS)
             if node is None:
                 continue
@@ -203,8 +232,13 @@ def _check_forms(name: str, process: etree._Element, files: Mapping[str, bytes])
 
 
 def _check_form_rules(form: str, schema: dict, used_by: str) -> list[str]:
-    """Every `x-checks` / `x-derive` name must be one the server knows (engine.forms)."""
-    problems = []
+    """Every `x-checks` / `x-derive` name and field type must be one the server knows."""
+    problems = [
+        f"{form}: field {field!r} has unknown type {prop.get('type')!r} "
+        f"(known: {', '.join(sorted(TYPES))}), used by {used_by}"
+        for field, prop in (schema.get("properties") or {}).items()
+        if isinstance(prop, dict) and "type" in prop and prop["type"] not in TYPES
+    ]
     for key, known in (("x-checks", CHECKS), ("x-derive", DERIVES)):
         names = schema.get(key, [])
         if not isinstance(names, list):

@@ -3,7 +3,8 @@
 A form file is a JSON Schema (type object) beside the diagrams. Besides the standard keywords
 (required, type, enum, minLength, maxLength, minItems, uniqueItems, items, format) it may name
 `x-checks` (cross-field policy rules below) and `x-derive` (facts the server adds to the data,
-such as warnings for the approver). Only fields the form declares are accepted.
+such as warnings for the approver), and `x-revisable` (a resubmission keeps earlier values for
+fields left empty; decision forms must not set it). Only fields the form declares are accepted.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from engine.people import unit_and_descendants
 
 Errors = dict[str, tuple[str, dict[str, Any]]]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TYPES: dict[str, type | tuple[type, ...]] = {
+TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "boolean": bool,
     "array": list,
@@ -44,7 +45,8 @@ def validate(schema: dict[str, Any], submitted: dict[str, Any], ctx: FormContext
     if not isinstance(submitted, dict):
         raise FormInvalid({"_form": ("type", {"expected": "object"})})
     props: dict[str, Any] = schema.get("properties", {})
-    cleaned = _with_defaults(props, submitted, ctx)
+    previous = ctx.data if schema.get("x-revisable") else {}
+    cleaned = _with_defaults(props, submitted, ctx, previous)
     errors: Errors = {name: ("unknown_field", {}) for name in cleaned if name not in props}
     for name in schema.get("required", []):
         if _is_empty(cleaned.get(name)):
@@ -74,14 +76,14 @@ def _is_empty(value: Any) -> bool:
 
 
 def _with_defaults(
-    props: dict[str, Any], submitted: dict[str, Any], ctx: FormContext
+    props: dict[str, Any], submitted: dict[str, Any], ctx: FormContext, previous: dict[str, Any]
 ) -> dict[str, Any]:
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in submitted.items()}
     for name, prop in props.items():
         if not _is_empty(cleaned.get(name)):
             continue
-        if name in ctx.data:  # a revision keeps what was entered before
-            cleaned[name] = ctx.data[name]
+        if name in previous:  # a revision keeps what was entered before
+            cleaned[name] = previous[name]
         elif prop.get("x-default") == "actor":
             cleaned[name] = ctx.actor.username
         elif prop.get("x-default") == "actor_unit":
@@ -96,7 +98,7 @@ def _check_value(
 ) -> tuple[str, dict[str, Any]] | None:
     expected = prop.get("type")
     if expected and (
-        not isinstance(value, _TYPES[expected])
+        not isinstance(value, TYPES[expected])
         or (expected == "integer" and isinstance(value, bool))
     ):
         return ("type", {"expected": expected})
@@ -190,9 +192,11 @@ def _comment_unless_approved(data: dict[str, Any], ctx: FormContext) -> Errors:
 def _moderators_from_school(data: dict[str, Any], ctx: FormContext) -> Errors:
     """A5: at a school, approval names at least one moderator, all from that school."""
     unit = ctx.session.get(Unit, ctx.data.get("unit"))
-    if data.get("decision") != "approve" or unit is None or unit.kind != "school":
-        return {}
     moderators = data.get("moderators") or []
+    if unit is None or unit.kind != "school":
+        return {"moderators": ("moderators_only_school", {})} if moderators else {}
+    if data.get("decision") != "approve":
+        return {}
     if not moderators:
         return {"moderators": ("moderators_required", {})}
     for username in moderators:

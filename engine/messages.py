@@ -92,6 +92,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Pek ut minst én moderator fra skolen (A5).",
         "en": "Name at least one moderator from the school (A5).",
     },
+    "moderators_only_school": {
+        "nn": "Moderatorar blir peikte ut berre for skulekontoar (A5).",
+        "nb": "Moderatorer pekes ut bare for skolekontoer (A5).",
+        "en": "Moderators are named for school accounts only (A5).",
+    },
     "moderator_other_unit": {
         "nn": "«{value}» høyrer ikkje til {unit} (A5).",
         "nb": "«{value}» hører ikke til {unit} (A5).",

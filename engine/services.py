@@ -13,7 +13,13 @@ from engine import audit, forms, runtime
 from engine.bootstrap import Engine
 from engine.definitions import collect_bundles, deploy_bundles, latest_definition
 from engine.effects import apply_service_calls
-from engine.errors import FormInvalid, NotFound, PermissionDenied, TaskAlreadyCompleted
+from engine.errors import (
+    FormInvalid,
+    NotFound,
+    PermissionDenied,
+    TaskAlreadyCompleted,
+    WorkflowFailed,
+)
 from engine.models import (
     Account,
     HumanTask,
@@ -90,25 +96,13 @@ def complete_human_task(
     now = eng.clock.now()
     with eng.transaction() as session:
         actor = _acting_user(session, username)
-        task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).with_for_update())
-        if task is None:
-            raise NotFound(f"Ukjend oppgåve: {task_id}")
-        instance = session.scalar(
-            select(ProcessInstance).where(ProcessInstance.id == task.instance_id).with_for_update()
-        )
-        if task.status != "open":
-            raise TaskAlreadyCompleted(task.name, task.completed_by)
-        _ensure_may_act(task, instance, actor)
+        task, instance = _locked_open_task(session, task_id, actor)
         definition = session.get(ProcessDefinition, instance.definition_id)
         workflow = runtime.load_state(eng.cache.get(definition), instance.state)
         element = definition.task_meta["elements"].get(task.element_id, {})
         schema = _form(eng, definition, element.get("form"))
         context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id))
-        cleaned = (
-            forms.validate(schema, data, context)
-            if schema
-            else forms.validate({"type": "object"}, data, context)
-        )
+        cleaned = forms.validate(schema or {"type": "object"}, data, context)
         snapshot = runtime.complete_task(workflow, task_id, cleaned, now)
         audit.record(
             session,
@@ -135,13 +129,7 @@ def _assign(eng: Engine, task_id: str, username: str, assignee: str | None, kind
     now = eng.clock.now()
     with eng.transaction() as session:
         actor = _acting_user(session, username)
-        task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).with_for_update())
-        if task is None:
-            raise NotFound(f"Ukjend oppgåve: {task_id}")
-        if task.status != "open":
-            raise TaskAlreadyCompleted(task.name, task.completed_by)
-        instance = session.get(ProcessInstance, task.instance_id)
-        _ensure_may_act(task, instance, actor)
+        task, _instance = _locked_open_task(session, task_id, actor)
         task.assignee = assignee
         audit.record(
             session,
@@ -167,37 +155,58 @@ def fire_due_timers(eng: Engine, now: datetime | None = None) -> list[dict[str, 
         )
     fired = []
     for instance_id in due:
-        with eng.transaction() as session:
-            instance = session.scalar(
-                select(ProcessInstance)
-                .where(ProcessInstance.id == instance_id, ProcessInstance.next_timer_at <= now)
-                .with_for_update(skip_locked=True)
-            )
-            if instance is None:  # another worker took it, or it moved on
-                continue
-            definition = session.get(ProcessDefinition, instance.definition_id)
-            workflow = runtime.load_state(eng.cache.get(definition), instance.state)
-            snapshot = runtime.fire_timers(workflow, now)
-            if not snapshot.fired_timers:  # due time moved on; only the derived columns change
-                update_instance(instance, definition, snapshot, now)
-                continue
-            audit.record(
-                session,
-                now,
-                SYSTEM,
-                "timer_fired",
-                instance_id=instance.id,
-                detail={"timers": snapshot.fired_timers},
-            )
-            _after_step(session, instance, definition, snapshot, SYSTEM, None, now)
-            fired.append(
-                {
-                    "instance_id": instance.id,
-                    "timers": snapshot.fired_timers,
-                    "status": instance.status,
-                }
-            )
+        try:
+            fired += _fire_instance_timers(eng, instance_id, now)
+        except WorkflowFailed as exc:  # one broken instance must not hold up everyone's timers
+            _mark_failed(eng, instance_id, exc.message, now)
+            fired.append({"instance_id": instance_id, "timers": [], "status": "failed"})
     return fired
+
+
+def _fire_instance_timers(eng: Engine, instance_id: int, now: datetime) -> list[dict[str, Any]]:
+    """Fire one instance's due timers in its own transaction; [] if there was nothing to do."""
+    with eng.transaction() as session:
+        instance = session.scalar(
+            select(ProcessInstance)
+            .where(ProcessInstance.id == instance_id, ProcessInstance.next_timer_at <= now)
+            .with_for_update(skip_locked=True)
+        )
+        if instance is None:  # another worker took it, or it moved on
+            return []
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        snapshot = runtime.fire_timers(workflow, now)
+        if not snapshot.fired_timers:  # due time moved on; only the derived columns change
+            update_instance(instance, definition, snapshot, now)
+            return []
+        audit.record(
+            session,
+            now,
+            SYSTEM,
+            "timer_fired",
+            instance_id=instance.id,
+            detail={"timers": snapshot.fired_timers},
+        )
+        _after_step(session, instance, definition, snapshot, SYSTEM, None, now)
+        return [
+            {"instance_id": instance.id, "timers": snapshot.fired_timers, "status": instance.status}
+        ]
+
+
+def _mark_failed(eng: Engine, instance_id: int, reason: str, now: datetime) -> None:
+    """Park an instance whose state or diagram fails, so it stops being picked, and say why."""
+    with eng.transaction() as session:
+        instance = session.get(ProcessInstance, instance_id, with_for_update=True)
+        instance.status = "failed"
+        instance.next_timer_at = None
+        audit.record(
+            session,
+            now,
+            SYSTEM,
+            "instance_failed",
+            instance_id=instance_id,
+            detail={"reason": reason},
+        )
 
 
 def _after_step(
@@ -272,6 +281,24 @@ def _acting_user(session: Session, username: str) -> User:
     if is_auditor_only(user):
         raise PermissionDenied("Revisorar kan lese alt, men ikkje endre noko.")
     return user
+
+
+def _locked_open_task(
+    session: Session, task_id: str, actor: User
+) -> tuple[HumanTask, ProcessInstance]:
+    """Lock the instance, then the task: the order every writer uses (timers lock instances),
+    so two transactions never wait on each other in a cycle."""
+    instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+    if instance_id is None:
+        raise NotFound(f"Ukjend oppgåve: {task_id}")
+    instance = session.scalar(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+    )
+    task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).with_for_update())
+    if task.status != "open":
+        raise TaskAlreadyCompleted(task.name, task.completed_by)
+    _ensure_may_act(task, instance, actor)
+    return task, instance
 
 
 def _ensure_may_act(task: HumanTask, instance: ProcessInstance, actor: User) -> None:

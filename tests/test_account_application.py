@@ -228,6 +228,11 @@ def test_A5_principal_names_moderators_from_the_school_only(eng):
 def test_central_approval_needs_no_moderators(eng):
     services.start_process(eng, "account_application", "tilsett1", central_application())
     task = only_task(eng, "infosjef")
+    with pytest.raises(FormInvalid) as error:
+        services.complete_human_task(
+            eng, task["id"], "infosjef", {"decision": "approve", "moderators": ["tilsett2"]}
+        )
+    assert error.value.errors["moderators"][0] == "moderators_only_school"
     services.complete_human_task(eng, task["id"], "infosjef", {"decision": "approve"})
     [account] = services.list_accounts(eng)
     assert (account["unit"], account["moderators"]) == ("samferdsel", [])
@@ -301,3 +306,24 @@ def test_E5_teacher_pupil_group_is_registered_closed(eng):
         eng, task["id"], "rektor.alesund", {"decision": "approve", "moderators": ["laerar.alesund"]}
     )
     assert services.list_accounts(eng)[0]["closed_to_public"] is True
+
+
+def test_a_second_decision_round_starts_blank(eng):
+    """Only the application form keeps earlier answers; a decision is made anew each round."""
+    services.start_process(eng, "account_application", "laerar.alesund", school_application())
+    [first] = services.list_human_tasks(eng, "rektor.alesund")
+    services.complete_human_task(
+        eng,
+        first["id"],
+        "rektor.alesund",
+        {"decision": "revise", "comment": "Kven svarar i feriane?"},
+    )
+    [revise] = services.list_human_tasks(eng, "laerar.alesund")
+    services.complete_human_task(eng, revise["id"], "laerar.alesund", {})
+    [second] = services.list_human_tasks(eng, "rektor.alesund")
+    with pytest.raises(FormInvalid) as error:
+        services.complete_human_task(eng, second["id"], "rektor.alesund", {})
+    assert error.value.errors["decision"][0] == "required"
+    with pytest.raises(FormInvalid) as error:
+        services.complete_human_task(eng, second["id"], "rektor.alesund", {"decision": "reject"})
+    assert error.value.errors["comment"][0] == "comment_required"

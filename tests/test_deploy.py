@@ -201,7 +201,6 @@ def timer(kind: str, text: str) -> str:
     ("kind", "text", "hint"),
     [
         ("timeDuration", "PT24H", 'a quoted Python string, e.g. "PT24H"'),
-        ("timeCycle", "R3/PT1H", 'a quoted Python string, e.g. "R3/PT1H"'),
         ("timeDate", "2026-12-01T09:00:00Z", 'e.g. "2026-12-01T09:00:00Z"'),
         ("timeDuration", "${duration}", "a Python expression, e.g. duration"),
         ("timeDuration", "=duration", "a Python expression, e.g. duration"),
@@ -222,7 +221,6 @@ def test_unquoted_timer_is_rejected(
     ("kind", "text"),
     [
         ("timeDuration", '"PT24H"'),
-        ("timeCycle", '"R3/PT1H"'),
         ("timeDuration", "reminder_after"),  # a variable set earlier in the process
     ],
 )
@@ -232,6 +230,38 @@ def test_quoted_timer_or_expression_deploys(
     folder = bad_copy(tmp_path, (REMINDER_TIMER, timer(kind, text)))
     [result] = services.deploy_definitions(eng, [folder])
     assert (result["version"], result["created"]) == (2, True)
+
+
+@pytest.mark.parametrize("text", ['"R3/PT1H"', "R3/PT1H"])
+def test_repeating_timer_is_rejected_until_it_can_be_scheduled(
+    eng: Engine, tmp_path: Path, text: str
+) -> None:
+    folder = bad_copy(tmp_path, (REMINDER_TIMER, timer("timeCycle", text)))
+    problem = only_problem(eng, folder)
+    assert "timeCycle" in problem and "not supported" in problem
+    assert_located(problem, "decide_reminder", line_of(folder / BPMN, timer("timeCycle", text)))
+
+
+def test_human_task_outside_every_lane_is_rejected(eng: Engine, tmp_path: Path) -> None:
+    """Otherwise nobody's lane says who may act, and it would fall to the applicant."""
+    folder = bad_copy(tmp_path, ("<bpmn:flowNodeRef>decide</bpmn:flowNodeRef>", ""))
+    problem = only_problem(eng, folder)
+    assert "must be in a lane" in problem
+    assert_located(problem, "decide", line_of(folder / BPMN, '<bpmn:userTask id="decide"'))
+
+
+def test_due_time_that_is_no_duration_is_rejected(eng: Engine, tmp_path: Path) -> None:
+    folder = bad_copy(tmp_path, ('name="dueIn" value="P5D"', 'name="dueIn" value="P1M"'))
+    problem = only_problem(eng, folder)
+    assert "dueIn 'P1M'" in problem
+    assert_located(problem, "decide", line_of(folder / BPMN, '<bpmn:userTask id="decide"'))
+
+
+def test_form_field_of_unknown_type_is_rejected(eng: Engine, tmp_path: Path) -> None:
+    folder = copy_workflows(tmp_path)
+    edit(folder / DECISION_FORM, '"comment": {"type": "string"', '"comment": {"type": "text"')
+    problem = only_problem(eng, folder)
+    assert DECISION_FORM in problem and "'comment'" in problem and "'text'" in problem
 
 
 # A script task between `route` and `decide`; the safe version deploys (see below).

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import services
 from engine.cli import main
-from engine.models import HumanTask, OutboxMessage
+from engine.models import HumanTask, OutboxMessage, ProcessInstance
 from tests.conftest import START, school_application
 
 
@@ -78,3 +78,29 @@ def test_timer_run_uses_the_injected_clock_by_default(eng, clock):
     assert services.fire_due_timers(eng) == []
     clock.advance(timedelta(days=3, minutes=1))
     assert len(services.fire_due_timers(eng)) == 1
+
+
+def test_a_broken_instance_is_parked_and_does_not_hold_up_other_timers(eng):
+    broken = services.start_process(
+        eng, "account_application", "laerar.alesund", school_application()
+    )
+    healthy = services.start_process(
+        eng,
+        "account_application",
+        "laerar.molde",
+        school_application(account_name="moldevgs", deputy="rektor.molde"),
+    )
+    with eng.transaction() as session:
+        session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == broken)
+            .values(state='{"state_version": "from-the-future"}')
+        )
+    fired = services.fire_due_timers(eng, START + timedelta(days=3))
+    assert {f["instance_id"]: f["status"] for f in fired} == {broken: "failed", healthy: "running"}
+    assert [recipient for recipient, _ in reminders(eng)] == ["rektor.molde"]
+    with eng.transaction() as session:
+        parked = session.get(ProcessInstance, broken)
+        assert (parked.status, parked.next_timer_at) == ("failed", None)
+    assert services.fire_due_timers(eng, START + timedelta(days=4)) == []
+    assert services.verify_audit(eng).ok
