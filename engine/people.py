@@ -51,7 +51,7 @@ def resolve_lane(lane: str | None, ctx: InstanceContext, session: Session) -> tu
     names today."""
     rule = LANE_RULES.get((lane or "").strip(), "starter")
     if rule == "starter":
-        rule = f"user:{ctx.started_by}"
+        rule = starter_rule(ctx.started_by)
         return rule, resolve_rule(rule, session)
     if rule == "approver":
         return _approver(ctx, session)
@@ -72,10 +72,15 @@ def _approver(ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:
     return chain[-1], set()
 
 
+def starter_rule(started_by: str) -> str:
+    """The rule of a lane that names the person who started the case (Søkjar)."""
+    return f"user:{started_by}"
+
+
 def candidates_for(rule: str, started_by: str, session: Session) -> set[str]:
     """Who a stored rule names today; the starter only where the rule names them."""
     users = resolve_rule(rule, session)
-    return users if rule == f"user:{started_by}" else users - {started_by}
+    return users if rule == starter_rule(started_by) else users - {started_by}
 
 
 def resolve_rule(rule: str, session: Session) -> set[str]:
@@ -100,8 +105,8 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-def is_auditor_only(user: User) -> bool:
-    """Auditors read everything and change nothing."""
+def is_read_only(user: User) -> bool:
+    """Auditors read everything and change nothing, whatever other roles they hold."""
     return "auditor" in user.role_names
 
 

@@ -23,7 +23,7 @@ def sync_human_tasks(
     actor: str,
     completed_task_id: str | None,
     now: datetime,
-) -> list[HumanTask]:
+) -> None:
     """Close rows whose task is no longer ready, open rows for newly ready tasks."""
     open_rows = {
         row.id: row
@@ -43,7 +43,6 @@ def sync_human_tasks(
         row.completed_at = now
     elements = definition.task_meta["elements"]
     ctx = InstanceContext(started_by=instance.started_by, data=snapshot.data)
-    created = []
     for task in snapshot.ready:
         if task.id in open_rows:
             continue
@@ -64,8 +63,6 @@ def sync_human_tasks(
         )
         row.candidate_rows = [HumanTaskCandidate(username=name) for name in sorted(candidates)]
         session.add(row)
-        created.append(row)
-    return created
 
 
 def update_instance(

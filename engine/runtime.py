@@ -91,7 +91,6 @@ class ReadyHumanTask:
     element_id: str
     name: str
     lane: str | None
-    documentation: str | None
 
 
 @dataclass
@@ -287,9 +286,7 @@ def complete_task(
 
 def fire_timers(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
     before = _waiting_timer_ids(workflow)
-    with engine_time(now + _AT_DUE_TIME):
-        workflow.refresh_waiting_tasks()
-    snapshot = _advance(workflow, now)
+    snapshot = _advance(workflow, now)  # its refresh fires what is due
     after = _waiting_timer_ids(workflow)
     snapshot.fired_timers = sorted(
         element for task_id, element in before.items() if task_id not in after
@@ -362,7 +359,6 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyHumanTask]:
             element_id=task.task_spec.bpmn_id,
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
             lane=task.task_spec.lane,
-            documentation=task.task_spec.documentation,
         )
         for task in workflow.get_tasks(state=TaskState.READY)
         if task.task_spec.__class__.__name__ in HUMAN_TASK_TYPES

@@ -29,7 +29,7 @@ from engine.models import (
     User,
     UserRole,
 )
-from engine.people import ROLES, candidates_for, get_user, is_auditor_only
+from engine.people import ROLES, candidates_for, get_user, is_read_only, starter_rule
 from engine.projections import sync_human_tasks, update_instance
 
 SYSTEM = "system"
@@ -62,9 +62,8 @@ def start_process(eng: Engine, process_id: str, username: str, data: dict[str, A
         definition = latest_definition(session, process_id)
         bundle = eng.cache.get(definition)
         schema = _form(eng, definition, definition.task_meta.get("start_form"))
-        cleaned = (
-            forms.validate(schema, data, forms.FormContext(session, actor, {})) if schema else {}
-        )
+        context = forms.FormContext(session, actor, {})
+        cleaned = forms.validate(schema or {"type": "object"}, data, context)
         cleaned["applicant"] = actor.username
         _workflow, snapshot = runtime.start_workflow(bundle, cleaned, now)
         instance = ProcessInstance(
@@ -96,7 +95,8 @@ def complete_human_task(
     now = eng.clock.now()
     with eng.transaction() as session:
         actor = _acting_user(session, username)
-        task, instance = _locked_open_task(session, task_id, actor)
+        task, instance = _locked_open_task(session, task_id)
+        _ensure_may_act(task, instance, actor)
         definition = session.get(ProcessDefinition, instance.definition_id)
         workflow = runtime.load_state(eng.cache.get(definition), instance.state)
         element = definition.task_meta["elements"].get(task.element_id, {})
@@ -129,7 +129,10 @@ def _assign(eng: Engine, task_id: str, username: str, assignee: str | None, kind
     now = eng.clock.now()
     with eng.transaction() as session:
         actor = _acting_user(session, username)
-        task, _instance = _locked_open_task(session, task_id, actor)
+        task, instance = _locked_open_task(session, task_id)
+        # An admin may hand back a task someone took and then left (holiday, illness).
+        if not (assignee is None and "admin" in actor.role_names):
+            _ensure_may_act(task, instance, actor)
         task.assignee = assignee
         audit.record(
             session,
@@ -263,7 +266,9 @@ def set_user_roles(eng: Engine, username: str, roles: list[str], admin: str) -> 
 def refresh_candidates(session: Session) -> list[str]:
     """Resolve every open task's candidate rule again; returns the ids of tasks that changed."""
     changed = []
-    open_tasks = session.scalars(select(HumanTask).where(HumanTask.status == "open"))
+    open_tasks = session.scalars(
+        select(HumanTask).where(HumanTask.status == "open").with_for_update()
+    )
     for task in open_tasks:
         instance = session.get(ProcessInstance, task.instance_id)
         wanted = candidates_for(task.candidate_rule, instance.started_by, session)
@@ -278,14 +283,12 @@ def refresh_candidates(session: Session) -> list[str]:
 
 def _acting_user(session: Session, username: str) -> User:
     user = get_user(session, username)
-    if is_auditor_only(user):
+    if is_read_only(user):
         raise PermissionDenied("Revisorar kan lese alt, men ikkje endre noko.")
     return user
 
 
-def _locked_open_task(
-    session: Session, task_id: str, actor: User
-) -> tuple[HumanTask, ProcessInstance]:
+def _locked_open_task(session: Session, task_id: str) -> tuple[HumanTask, ProcessInstance]:
     """Lock the instance, then the task: the order every writer uses (timers lock instances),
     so two transactions never wait on each other in a cycle."""
     instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
@@ -297,12 +300,11 @@ def _locked_open_task(
     task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).with_for_update())
     if task.status != "open":
         raise TaskAlreadyCompleted(task.name, task.completed_by)
-    _ensure_may_act(task, instance, actor)
     return task, instance
 
 
 def _ensure_may_act(task: HumanTask, instance: ProcessInstance, actor: User) -> None:
-    own_case_lane = task.candidate_rule == f"user:{instance.started_by}"
+    own_case_lane = task.candidate_rule == starter_rule(instance.started_by)
     if actor.username == instance.started_by and not own_case_lane:
         raise PermissionDenied("Du kan ikkje avgjere di eiga sak.")
     if task.assignee and task.assignee != actor.username:

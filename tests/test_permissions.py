@@ -117,3 +117,17 @@ def test_only_admins_change_roles_and_only_to_known_roles(eng):
     with eng.transaction() as session:
         roles = session.scalars(select(UserRole.role).where(UserRole.username == "tilsett1"))
         assert list(roles) == []
+
+
+def test_an_admin_can_hand_back_a_claimed_task_but_not_complete_it(eng):
+    services.start_process(eng, "account_application", "tilsett1", central_application())
+    [task] = services.list_human_tasks(eng, "infosjef")
+    services.claim_human_task(eng, task["id"], "infosjef")
+    with pytest.raises(PermissionDenied):
+        services.release_human_task(eng, task["id"], "komm1")
+    services.release_human_task(eng, task["id"], "admin")
+    assert services.list_human_tasks(eng, "infosjef")[0]["assignee"] is None
+    with pytest.raises(PermissionDenied):
+        services.claim_human_task(eng, task["id"], "admin")
+    with pytest.raises(PermissionDenied):
+        services.complete_human_task(eng, task["id"], "admin", {"decision": "approve"})
