@@ -50,12 +50,11 @@ def resolve_lane(lane: str | None, ctx: InstanceContext, session: Session) -> tu
     """The stored, re-resolvable rule for a lane (e.g. "principal:alesund_vgs") and who it
     names today."""
     rule = LANE_RULES.get((lane or "").strip(), "starter")
-    if rule == "starter":
-        rule = starter_rule(ctx.started_by)
-        return rule, resolve_rule(rule, session)
     if rule == "approver":
         return _approver(ctx, session)
-    return rule, resolve_rule(rule, session) - {ctx.started_by}
+    if rule == "starter":
+        rule = starter_rule(ctx.started_by)
+    return rule, candidates_for(rule, ctx.started_by, session)
 
 
 def _approver(ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:

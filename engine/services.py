@@ -48,8 +48,9 @@ def deploy_definitions(
     return [vars(r) for r in results]
 
 
-def _form(eng: Engine, definition: ProcessDefinition, name: str | None) -> dict[str, Any] | None:
-    return eng.cache.form(definition, name) if name else None
+def _form(eng: Engine, definition: ProcessDefinition, name: str | None) -> dict[str, Any]:
+    """The step's form; a step without one accepts no fields at all."""
+    return eng.cache.form(definition, name) if name else {"type": "object"}
 
 
 # --- instances ---------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ def start_process(eng: Engine, process_id: str, username: str, data: dict[str, A
         bundle = eng.cache.get(definition)
         schema = _form(eng, definition, definition.task_meta.get("start_form"))
         context = forms.FormContext(session, actor, {})
-        cleaned = forms.validate(schema or {"type": "object"}, data, context)
+        cleaned = forms.validate(schema, data, context)
         cleaned["applicant"] = actor.username
         _workflow, snapshot = runtime.start_workflow(bundle, cleaned, now)
         instance = ProcessInstance(
@@ -102,7 +103,7 @@ def complete_human_task(
         element = definition.task_meta["elements"].get(task.element_id, {})
         schema = _form(eng, definition, element.get("form"))
         context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id))
-        cleaned = forms.validate(schema or {"type": "object"}, data, context)
+        cleaned = forms.validate(schema, data, context)
         snapshot = runtime.complete_task(workflow, task_id, cleaned, now)
         audit.record(
             session,
@@ -246,8 +247,7 @@ def set_user_roles(eng: Engine, username: str, roles: list[str], admin: str) -> 
         acting = _acting_user(session, admin)
         if "admin" not in acting.role_names:
             raise PermissionDenied("Berre administratorar kan endre roller.")
-        unknown = sorted(set(roles) - set(ROLES))
-        if unknown:
+        if set(roles) - set(ROLES):
             raise FormInvalid({"roles": ("enum", {"choices": ", ".join(sorted(ROLES))})})
         user = get_user(session, username)
         before = sorted(user.role_names)
