@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+CATALOGUES := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean setup frontend
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +16,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+# UI translations: Nynorsk and Bokmål catalogues, compiled for Flask-Babel.
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+# bpmn-js (the case diagram) and axe-core (accessibility tests) from the npm registry.
+# Without npm the set-up still succeeds; the case page then says the viewer is missing.
+frontend:
+	@if [ -f $(NODE_STAMP) ] && [ $(NODE_STAMP) -nt package-lock.json ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else echo "npm not found: the diagram viewer is not installed (the rest works)"; fi
+
+setup: $(STAMP) $(COMPILED) frontend
+
+run: setup
 	$(BIN)/someflyt init --demo
 	$(BIN)/someflyt serve --port $(PORT)
 
-test: $(STAMP)
+test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -29,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules $(COMPILED)

@@ -36,11 +36,17 @@ class Engine:
             with session.begin():
                 yield session
         except StaleDataError as exc:
-            raise Conflict("Saka vart endra av nokon andre i same augneblink. Prøv igjen.") from exc
+            raise Conflict(
+                "Saka vart endra av nokon andre i same augneblink. Prøv igjen.", "concurrent_change"
+            ) from exc
         except IntegrityError as exc:
-            raise Conflict(f"Lagringa kom i konflikt med eksisterande data: {exc.orig}") from exc
+            raise Conflict(
+                f"Lagringa kom i konflikt med eksisterande data: {exc.orig}", "already_exists"
+            ) from exc
         except OperationalError as exc:  # a deadlock victim, or SQLite's busy timeout ran out
-            raise Conflict("Databasen var oppteken av ei anna endring. Prøv igjen.") from exc
+            raise Conflict(
+                "Databasen var oppteken av ei anna endring. Prøv igjen.", "database_busy"
+            ) from exc
         finally:
             session.close()
 

@@ -254,7 +254,7 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
         .limit(1)
     )
     if row is None:
-        raise NotFound(f"Ukjend prosess: {process_id}")
+        raise NotFound(f"Ukjend prosess: {process_id}", "unknown_process", value=process_id)
     return row
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from engine.models import Unit, User, UserRole
+from engine.passwords import hash_password
 
 DEMO_PASSWORD = "demo"
 
@@ -56,7 +56,7 @@ SAMPLE_SCHOOL_APPLICATION: dict[str, object] = {
 @cache
 def _demo_hash() -> str:
     # One hash serves every demo user: same password, and hashing is slow on purpose.
-    return PasswordHasher().hash(DEMO_PASSWORD)
+    return hash_password(DEMO_PASSWORD)
 
 
 def load_demo(session: Session) -> int:

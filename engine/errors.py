@@ -6,11 +6,20 @@ from typing import Any
 
 
 class SomeflytError(Exception):
+    """`message` is Nynorsk (CLI, logs); `code` and `params` let a page say it in any language."""
+
     status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str | None = None, **params: Any) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
+        self.params = params
+
+    def localized(self, lang: str) -> str:
+        from engine.messages import render
+
+        return render(self.code, self.params, lang) if self.code else self.message
 
     def as_dict(self) -> dict[str, Any]:
         return {"error": type(self).__name__, "message": self.message}
@@ -31,7 +40,12 @@ class Conflict(SomeflytError):
 class TaskAlreadyCompleted(Conflict):
     def __init__(self, task_name: str, completed_by: str | None) -> None:
         who = completed_by or "systemet"
-        super().__init__(f"Oppgåva «{task_name}» er allereie fullført av {who}.")
+        super().__init__(
+            f"Oppgåva «{task_name}» er allereie fullført av {who}.",
+            "task_already_completed",
+            task=task_name,
+            who=who,
+        )
         self.completed_by = completed_by
 
 

@@ -112,6 +112,107 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "E8: «{mailbox}» ser ut som en personlig adresse; bruk en funksjonell postboks.",
         "en": "E8: “{mailbox}” looks like a personal address; use a functional mailbox.",
     },
+    # --- refusals of an action (errors.SomeflytError.code) -------------------------------------
+    "task_already_completed": {
+        "nn": "Oppgåva «{task}» er allereie fullført av {who}. Ingenting av det du sende inn er lagra.",
+        "nb": "Oppgaven «{task}» er allerede fullført av {who}. Ingenting av det du sendte inn er lagret.",
+        "en": "The task “{task}” was already completed by {who}. Nothing you submitted was saved.",
+    },
+    "read_only": {
+        "nn": "Revisorar kan lese alt, men ikkje endre noko.",
+        "nb": "Revisorer kan lese alt, men ikke endre noe.",
+        "en": "Auditors can read everything but change nothing.",
+    },
+    "own_case": {
+        "nn": "Du kan ikkje avgjere di eiga sak.",
+        "nb": "Du kan ikke avgjøre din egen sak.",
+        "en": "You cannot decide your own case.",
+    },
+    "task_taken": {
+        "nn": "Oppgåva er teken av {assignee}.",
+        "nb": "Oppgaven er tatt av {assignee}.",
+        "en": "The task has been claimed by {assignee}.",
+    },
+    "not_candidate": {
+        "nn": "Du kan ikkje utføre oppgåva «{task}».",
+        "nb": "Du kan ikke utføre oppgaven «{task}».",
+        "en": "You may not perform the task “{task}”.",
+    },
+    "not_candidate_delegate": {
+        "nn": "«{value}» kan ikkje utføre oppgåva «{task}».",
+        "nb": "«{value}» kan ikke utføre oppgaven «{task}».",
+        "en": "“{value}” may not perform the task “{task}”.",
+    },
+    "admin_only": {
+        "nn": "Berre administratorar kan gjere dette.",
+        "nb": "Bare administratorer kan gjøre dette.",
+        "en": "Only administrators can do this.",
+    },
+    "not_your_case": {
+        "nn": "Du har ikkje tilgang til denne saka.",
+        "nb": "Du har ikke tilgang til denne saken.",
+        "en": "You do not have access to this case.",
+    },
+    "unknown_task": {
+        "nn": "Oppgåva finst ikkje.",
+        "nb": "Oppgaven finnes ikke.",
+        "en": "There is no such task.",
+    },
+    "unknown_case": {
+        "nn": "Saka finst ikkje.",
+        "nb": "Saken finnes ikke.",
+        "en": "There is no such case.",
+    },
+    "unknown_process": {
+        "nn": "Prosessen «{value}» finst ikkje.",
+        "nb": "Prosessen «{value}» finnes ikke.",
+        "en": "There is no process “{value}”.",
+    },
+    "unknown_account": {
+        "nn": "Kontoen finst ikkje.",
+        "nb": "Kontoen finnes ikke.",
+        "en": "There is no such account.",
+    },
+    "concurrent_change": {
+        "nn": "Saka vart endra av nokon andre i same augneblink. Prøv igjen.",
+        "nb": "Saken ble endret av noen andre i samme øyeblikk. Prøv igjen.",
+        "en": "Someone else changed the case at the same moment. Please try again.",
+    },
+    "database_busy": {
+        "nn": "Databasen var oppteken av ei anna endring. Prøv igjen.",
+        "nb": "Databasen var opptatt med en annen endring. Prøv igjen.",
+        "en": "The database was busy with another change. Please try again.",
+    },
+    "already_exists": {
+        "nn": "Det finst alt noko med same namn eller nøkkel.",
+        "nb": "Det finnes allerede noe med samme navn eller nøkkel.",
+        "en": "Something with the same name or key already exists.",
+    },
+    "username_taken": {
+        "nn": "Brukarnamnet «{value}» er alt i bruk.",
+        "nb": "Brukernavnet «{value}» er allerede i bruk.",
+        "en": "The username “{value}” is already taken.",
+    },
+    "unit_taken": {
+        "nn": "Eininga «{value}» finst alt.",
+        "nb": "Enheten «{value}» finnes allerede.",
+        "en": "The unit “{value}” already exists.",
+    },
+    "identifier": {
+        "nn": "Bruk berre små bokstavar a–z, tal, punktum, _ og - (2–64 teikn).",
+        "nb": "Bruk bare små bokstaver a–z, tall, punktum, _ og - (2–64 tegn).",
+        "en": "Use only lower-case letters a–z, digits, full stop, _ and - (2–64 characters).",
+    },
+    "admin_self": {
+        "nn": "Du kan ikkje ta frå deg sjølv administratorrolla eller deaktivere deg sjølv.",
+        "nb": "Du kan ikke ta fra deg selv administratorrollen eller deaktivere deg selv.",
+        "en": "You cannot remove your own administrator role or deactivate yourself.",
+    },
+    "no_files": {
+        "nn": "Vel minst éi BPMN-fil å laste opp.",
+        "nb": "Velg minst én BPMN-fil å laste opp.",
+        "en": "Choose at least one BPMN file to upload.",
+    },
 }
 
 

@@ -100,7 +100,7 @@ def resolve_rule(rule: str, session: Session) -> set[str]:
 def get_user(session: Session, username: str) -> User:
     user = session.get(User, username, options=[selectinload(User.roles)])
     if user is None or not user.active:
-        raise NotFound(f"Ukjend eller inaktiv brukar: {username}")
+        raise NotFound(f"Ukjend eller inaktiv brukar: {username}", "unknown_user", value=username)
     return user
 
 

@@ -378,3 +378,27 @@ def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
             except ValueError:
                 continue
     return min(due) if due else None
+
+
+@dataclass(frozen=True)
+class ElementStates:
+    """Diagram element ids by what happened to them, for marking the diagram."""
+
+    completed: list[str]
+    current: list[str]
+
+
+def element_states(workflow: BpmnWorkflow) -> ElementStates:
+    completed: set[str] = set()
+    current: set[str] = set()
+    active = TaskState.READY | TaskState.STARTED | TaskState.WAITING
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue  # Spiff's own helper specs (Start, End, boundary splits) have no element
+        if task.state == TaskState.COMPLETED:
+            completed.add(bpmn_id)
+        elif task.state & active and task.task_spec.__class__.__name__ != "BoundaryEvent":
+            current.add(bpmn_id)
+    # A step done once and waiting again (a returned application) is current.
+    return ElementStates(completed=sorted(completed - current), current=sorted(current))

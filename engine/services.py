@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,28 @@ def deploy_definitions(
     with eng.transaction() as session:
         results = deploy_bundles(session, bundles, actor, eng.clock.now())
     return [vars(r) for r in results]
+
+
+def deploy_uploaded(eng: Engine, uploads: dict[str, bytes], actor: str) -> list[dict[str, Any]]:
+    """Deploy uploaded BPMN files (with any DMN and form files beside them). Forms and tables
+    not uploaded are taken from the workflows folder, so a changed diagram alone is enough.
+    Only admins deploy from the web (the CLI is for those with the server's shell)."""
+    with eng.reading() as session:
+        if "admin" not in _acting_user(session, actor).role_names:
+            raise PermissionDenied("Berre administratorar kan gjere dette.", "admin_only")
+    if not any(name.endswith(".bpmn") for name in uploads):
+        raise FormInvalid({"files": ("no_files", {})})
+    with tempfile.TemporaryDirectory(prefix="someflyt-upload-") as tmp:
+        folder = Path(tmp)
+        if eng.settings.workflows_dir.is_dir():
+            shutil.copytree(eng.settings.workflows_dir, folder, dirs_exist_ok=True)
+        for bpmn in folder.glob("*.bpmn"):  # only the uploaded diagrams are deployed
+            bpmn.unlink()
+        for name, content in uploads.items():
+            target = folder / ("forms" if name.endswith(".json") else "") / Path(name).name
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(content)
+        return deploy_definitions(eng, [folder], actor)
 
 
 def _form(eng: Engine, definition: ProcessDefinition, name: str | None) -> dict[str, Any]:
@@ -115,7 +139,12 @@ def complete_human_task(
             detail={"task": task.name, "element_id": task.element_id, "data": cleaned},
         )
         _after_step(session, instance, definition, snapshot, actor.username, task_id, now)
-        return {"instance_id": instance.id, "status": instance.status, "outcome": instance.outcome}
+        return {
+            "instance_id": instance.id,
+            "task": task.name,
+            "status": instance.status,
+            "outcome": instance.outcome,
+        }
 
 
 def claim_human_task(eng: Engine, task_id: str, username: str) -> None:
@@ -143,6 +172,27 @@ def _assign(eng: Engine, task_id: str, username: str, assignee: str | None, kind
             instance_id=task.instance_id,
             task_id=task.id,
             detail={"task": task.name},
+        )
+
+
+def delegate_human_task(eng: Engine, task_id: str, username: str, to: str) -> None:
+    """Hand a task to another of its candidates (a colleague with time, or the deputy)."""
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        actor = _acting_user(session, username)
+        task, instance = _locked_open_task(session, task_id)
+        _ensure_may_act(task, instance, actor)
+        if to not in task.candidates:  # candidates never include the applicant of a decision
+            raise FormInvalid({"to": ("not_candidate_delegate", {"value": to, "task": task.name})})
+        task.assignee = to
+        audit.record(
+            session,
+            now,
+            actor.username,
+            "task_delegated",
+            instance_id=task.instance_id,
+            task_id=task.id,
+            detail={"task": task.name, "to": to},
         )
 
 
@@ -246,7 +296,7 @@ def set_user_roles(eng: Engine, username: str, roles: list[str], admin: str) -> 
     with eng.transaction() as session:
         acting = _acting_user(session, admin)
         if "admin" not in acting.role_names:
-            raise PermissionDenied("Berre administratorar kan endre roller.")
+            raise PermissionDenied("Berre administratorar kan endre roller.", "admin_only")
         if set(roles) - set(ROLES):
             raise FormInvalid({"roles": ("enum", {"choices": ", ".join(sorted(ROLES))})})
         user = get_user(session, username)
@@ -284,7 +334,7 @@ def refresh_candidates(session: Session) -> list[str]:
 def _acting_user(session: Session, username: str) -> User:
     user = get_user(session, username)
     if is_read_only(user):
-        raise PermissionDenied("Revisorar kan lese alt, men ikkje endre noko.")
+        raise PermissionDenied("Revisorar kan lese alt, men ikkje endre noko.", "read_only")
     return user
 
 
@@ -293,7 +343,7 @@ def _locked_open_task(session: Session, task_id: str) -> tuple[HumanTask, Proces
     so two transactions never wait on each other in a cycle."""
     instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
     if instance_id is None:
-        raise NotFound(f"Ukjend oppgåve: {task_id}")
+        raise NotFound(f"Ukjend oppgåve: {task_id}", "unknown_task")
     instance = session.scalar(
         select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
     )
@@ -304,13 +354,27 @@ def _locked_open_task(session: Session, task_id: str) -> tuple[HumanTask, Proces
 
 
 def _ensure_may_act(task: HumanTask, instance: ProcessInstance, actor: User) -> None:
+    refusal = why_may_not_act(task, instance, actor)
+    if refusal:
+        raise refusal
+
+
+def why_may_not_act(
+    task: HumanTask, instance: ProcessInstance, actor: User
+) -> PermissionDenied | None:
+    """Why `actor` may not act on an open task, or None if they may."""
     own_case_lane = task.candidate_rule == starter_rule(instance.started_by)
     if actor.username == instance.started_by and not own_case_lane:
-        raise PermissionDenied("Du kan ikkje avgjere di eiga sak.")
+        return PermissionDenied("Du kan ikkje avgjere di eiga sak.", "own_case")
     if task.assignee and task.assignee != actor.username:
-        raise PermissionDenied(f"Oppgåva er teken av {task.assignee}.")
+        return PermissionDenied(
+            f"Oppgåva er teken av {task.assignee}.", "task_taken", assignee=task.assignee
+        )
     if actor.username not in task.candidates and task.assignee != actor.username:
-        raise PermissionDenied(f"Du kan ikkje utføre oppgåva «{task.name}».")
+        return PermissionDenied(
+            f"Du kan ikkje utføre oppgåva «{task.name}».", "not_candidate", task=task.name
+        )
+    return None
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -349,21 +413,26 @@ def list_human_tasks(
             .exists()
         )
         query = (
-            select(HumanTask)
+            select(HumanTask, ProcessInstance.title, ProcessDefinition.name)
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
             .where(HumanTask.status == "open")
             .where((HumanTask.assignee == username) | (HumanTask.assignee.is_(None) & candidate))
             .order_by(HumanTask.created_at, HumanTask.id)
         )
         if process_id:
             query = query.where(HumanTask.process_id == process_id)
-        return [task_as_dict(t) for t in session.scalars(query)]
+        return [
+            task_as_dict(task) | {"case_title": title, "process_name": process_name}
+            for task, title, process_name in session.execute(query)
+        ]
 
 
 def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
     with eng.reading() as session:
         instance = session.get(ProcessInstance, instance_id)
         if instance is None:
-            raise NotFound(f"Ukjend sak: {instance_id}")
+            raise NotFound(f"Ukjend sak: {instance_id}", "unknown_case")
         definition = session.get(ProcessDefinition, instance.definition_id)
         workflow = runtime.load_state(eng.cache.get(definition), instance.state)
         tasks = session.scalars(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, delete, text
 
 from engine.bootstrap import Engine
@@ -23,6 +24,7 @@ from engine.demo import SAMPLE_SCHOOL_APPLICATION, load_demo
 from engine.migrate import upgrade_to_head
 from engine.models import Base
 from engine.services import deploy_definitions
+from web import create_app
 
 POSTGRES_URL = os.environ.get(
     "SOMEFLYT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -100,6 +102,12 @@ def eng(
     deploy_definitions(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def app(eng: Engine) -> Flask:
+    """The web app on the test engine; CSRF stays on, as in production."""
+    return create_app(eng, SECRET_KEY="test-secret", RATELIMIT_STORAGE_URI="memory://")
 
 
 def school_application(**overrides: Any) -> dict[str, Any]:

@@ -42,6 +42,7 @@ def test_school_application_happy_path(eng):
     )
     assert result == {
         "instance_id": instance_id,
+        "task": "Vurder søknaden",
         "status": "completed",
         "outcome": "Konto oppretta",
     }

@@ -474,7 +474,12 @@ def test_instance_stays_pinned_to_its_version(eng: Engine, tmp_path: Path) -> No
     assert tasks[old]["name"] == "Vurder søknaden"
     assert tasks[new]["name"] == "Vurder søknaden (ny)"
     result = services.complete_human_task(eng, tasks[old]["id"], "rektor.alesund", APPROVE)
-    assert result == {"instance_id": old, "status": "completed", "outcome": "Konto oppretta"}
+    assert result == {
+        "instance_id": old,
+        "task": "Vurder søknaden",
+        "status": "completed",
+        "outcome": "Konto oppretta",
+    }
     assert services.show_instance(eng, old)["version"] == 1
     result = services.complete_human_task(eng, tasks[new]["id"], "rektor.alesund", APPROVE)
     assert result["status"] == "completed"

@@ -1,0 +1,172 @@
+"""Administering people and units. Open tasks follow every change at once (DESIGN: group
+changes reach open tasks), because candidates are resolved again in the same transaction."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.bootstrap import Engine
+from engine.errors import FormInvalid, NotFound, PermissionDenied
+from engine.models import Unit, User, UserRole
+from engine.passwords import verify_password
+from engine.people import ROLES
+from engine.services import refresh_candidates
+
+_IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+UNIT_KINDS = ("administration", "department", "school")
+
+
+def _admin(session: Session, username: str) -> User:
+    user = session.get(User, username)
+    if user is None or not user.active or "admin" not in user.role_names:
+        raise PermissionDenied("Berre administratorar kan gjere dette.", "admin_only")
+    return user
+
+
+def _person_errors(session: Session, fields: dict[str, Any]) -> dict[str, tuple[str, dict]]:
+    errors: dict[str, tuple[str, dict]] = {}
+    if not (fields.get("full_name") or "").strip():
+        errors["full_name"] = ("required", {})
+    if not _EMAIL.match(fields.get("email") or ""):
+        errors["email"] = ("email", {})
+    unit = fields.get("unit_id") or ""
+    if session.get(Unit, unit) is None:
+        errors["unit_id"] = ("unknown_unit", {"value": unit})
+    unknown = set(fields.get("roles") or []) - set(ROLES)
+    if unknown:
+        errors["roles"] = ("enum", {"choices": ", ".join(sorted(ROLES))})
+    return errors
+
+
+def create_user(eng: Engine, admin: str, fields: dict[str, Any], password_hash: str) -> str:
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        _admin(session, admin)
+        username = (fields.get("username") or "").strip()
+        errors = _person_errors(session, fields)
+        if not _IDENTIFIER.match(username):
+            errors["username"] = ("identifier", {})
+        elif session.get(User, username) is not None:
+            errors["username"] = ("username_taken", {"value": username})
+        if errors:
+            raise FormInvalid(errors)
+        roles = sorted(set(fields.get("roles") or []))
+        session.add(
+            User(
+                username=username,
+                full_name=fields["full_name"].strip(),
+                email=fields["email"].strip(),
+                unit_id=fields["unit_id"],
+                password_hash=password_hash,
+                active=True,
+                roles=[UserRole(role=r) for r in roles],
+            )
+        )
+        session.flush()
+        audit.record(
+            session,
+            now,
+            admin,
+            "user_created",
+            detail={"username": username, "unit": fields["unit_id"], "roles": roles},
+        )
+        refresh_candidates(session)
+        return username
+
+
+def update_user(eng: Engine, admin: str, username: str, fields: dict[str, Any]) -> list[str]:
+    """Change name, e-mail, unit, roles and whether the user is active; returns the ids of open
+    tasks whose candidates changed."""
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        _admin(session, admin)
+        user = session.get(User, username)
+        if user is None:
+            raise NotFound(f"Ukjend brukar: {username}", "unknown_user", value=username)
+        errors = _person_errors(session, fields)
+        if errors:
+            raise FormInvalid(errors)
+        before = _person_snapshot(user)
+        roles = sorted(set(fields.get("roles") or []))
+        if username == admin and ("admin" not in roles or not fields.get("active", True)):
+            # Nobody locks themselves out; another admin can do it if it is really meant.
+            raise FormInvalid({"roles": ("admin_self", {})})
+        user.full_name = fields["full_name"].strip()
+        user.email = fields["email"].strip()
+        user.unit_id = fields["unit_id"]
+        user.active = bool(fields.get("active", True))
+        if roles != sorted(user.role_names):
+            user.roles = [UserRole(role=r) for r in roles]
+        session.flush()
+        after = _person_snapshot(user)
+        changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        if changes:
+            audit.record(
+                session, now, admin, "user_changed", detail={"username": username, **changes}
+            )
+        return refresh_candidates(session)
+
+
+def _person_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "full_name": user.full_name,
+        "email": user.email,
+        "unit": user.unit_id,
+        "active": user.active,
+        "roles": sorted(user.role_names),
+    }
+
+
+def create_unit(eng: Engine, admin: str, fields: dict[str, Any]) -> str:
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        _admin(session, admin)
+        unit_id = (fields.get("id") or "").strip()
+        errors: dict[str, tuple[str, dict]] = {}
+        if not _IDENTIFIER.match(unit_id):
+            errors["id"] = ("identifier", {})
+        elif session.get(Unit, unit_id) is not None:
+            errors["id"] = ("unit_taken", {"value": unit_id})
+        if not (fields.get("name") or "").strip():
+            errors["name"] = ("required", {})
+        if fields.get("kind") not in UNIT_KINDS:
+            errors["kind"] = ("enum", {"choices": ", ".join(UNIT_KINDS)})
+        parent = fields.get("parent_id") or None
+        if parent and session.get(Unit, parent) is None:
+            errors["parent_id"] = ("unknown_unit", {"value": parent})
+        if errors:
+            raise FormInvalid(errors)
+        session.add(
+            Unit(id=unit_id, name=fields["name"].strip(), kind=fields["kind"], parent_id=parent)
+        )
+        session.flush()
+        audit.record(
+            session,
+            now,
+            admin,
+            "unit_created",
+            detail={"unit": unit_id, "name": fields["name"].strip(), "kind": fields["kind"]},
+        )
+        return unit_id
+
+
+def authenticate(eng: Engine, username: str, password: str) -> str | None:
+    """The username if the password is right and the user active; audited either way."""
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        user = session.get(User, username)
+        known = user is not None and user.active
+        ok = verify_password(user.password_hash if known else None, password)
+        audit.record(
+            session,
+            now,
+            username if ok else "anonymous",
+            "login" if ok else "login_failed",
+            detail={"username": username[:64]},
+        )
+        return username if ok else None

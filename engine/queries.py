@@ -1,0 +1,373 @@
+"""Read-side use cases for the web pages: what a person may see, shaped for display.
+
+Every function here opens a read-only unit of work and checks who is asking first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine import runtime
+from engine.bootstrap import Engine
+from engine.errors import NotFound, PermissionDenied
+from engine.models import (
+    Account,
+    AuditEvent,
+    HumanTask,
+    HumanTaskCandidate,
+    ProcessDefinition,
+    ProcessInstance,
+    Unit,
+    User,
+)
+from engine.people import get_user, is_read_only, starter_rule
+from engine.services import show_instance, task_as_dict, why_may_not_act
+
+# Roles that see every case: the comms section follows everything (G11), admins run the
+# system and auditors check it.
+SEES_ALL_CASES = frozenset({"comms", "admin", "auditor"})
+
+
+def sees_all_cases(user: User) -> bool:
+    return bool(user.role_names & SEES_ALL_CASES)
+
+
+def _took_part(username: str) -> ColumnElement[bool]:
+    """Cases the user started, acted in (any audit event) or may act on now."""
+    acted = exists().where(
+        AuditEvent.instance_id == ProcessInstance.id, AuditEvent.actor == username
+    )
+    candidate = exists().where(
+        HumanTaskCandidate.task_id == HumanTask.id,
+        HumanTask.instance_id == ProcessInstance.id,
+        HumanTaskCandidate.username == username,
+    )
+    assigned = exists().where(
+        HumanTask.instance_id == ProcessInstance.id, HumanTask.assignee == username
+    )
+    return or_(ProcessInstance.started_by == username, acted, candidate, assigned)
+
+
+def _ensure_may_view(session: Session, user: User, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"Ukjend sak: {instance_id}", "unknown_case")
+    if sees_all_cases(user):
+        return instance
+    visible = session.scalar(
+        select(func.count())
+        .select_from(ProcessInstance)
+        .where(ProcessInstance.id == instance_id, _took_part(user.username))
+    )
+    if not visible:
+        raise PermissionDenied("Du har ikkje tilgang til denne saka.", "not_your_case")
+    return instance
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartableProcess:
+    process_id: str
+    name: str
+    version: int
+    documentation: str | None
+    form: dict[str, Any]
+
+
+def startable_processes(eng: Engine, username: str) -> list[StartableProcess]:
+    """The newest version of every deployed process; auditors start nothing."""
+    with eng.reading() as session:
+        user = get_user(session, username)
+        if is_read_only(user):
+            return []
+        newest = (
+            select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v"))
+            .group_by(ProcessDefinition.process_id)
+            .subquery()
+        )
+        definitions = session.scalars(
+            select(ProcessDefinition)
+            .join(
+                newest,
+                (ProcessDefinition.process_id == newest.c.process_id)
+                & (ProcessDefinition.version == newest.c.v),
+            )
+            .order_by(ProcessDefinition.name)
+        )
+        found = []
+        for definition in definitions:
+            start_form = definition.task_meta.get("start_form")
+            form = eng.cache.form(definition, start_form) if start_form else {"type": "object"}
+            found.append(
+                StartableProcess(
+                    process_id=definition.process_id,
+                    name=definition.name,
+                    version=definition.version,
+                    documentation=definition.task_meta.get("documentation"),
+                    form=form,
+                )
+            )
+        return found
+
+
+def startable_process(eng: Engine, username: str, process_id: str) -> StartableProcess:
+    for process in startable_processes(eng, username):
+        if process.process_id == process_id:
+            return process
+    raise NotFound(f"Ukjend prosess: {process_id}", "unknown_process", value=process_id)
+
+
+def task_form(eng: Engine, task_id: str) -> dict[str, Any]:
+    """A task's form schema (no secret in it), to read a submission before the engine decides
+    whether the submitter may act — so a task done meanwhile answers 409, not 403."""
+    with eng.reading() as session:
+        task = session.get(HumanTask, task_id)
+        if task is None:
+            raise NotFound(f"Ukjend oppgåve: {task_id}", "unknown_task")
+        instance = session.get(ProcessInstance, task.instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        form_name = definition.task_meta["elements"].get(task.element_id, {}).get("form")
+        return eng.cache.form(definition, form_name) if form_name else {"type": "object"}
+
+
+def _forms(eng: Engine, definition: ProcessDefinition) -> dict[str, dict[str, Any]]:
+    """Every form the definition uses, by file name (for labelling the data it collected)."""
+    meta = definition.task_meta
+    names = {e.get("form") for e in meta["elements"].values()} | {meta.get("start_form")}
+    return {name: eng.cache.form(definition, name) for name in sorted(n for n in names if n)}
+
+
+# --- tasks -------------------------------------------------------------------------------------
+
+
+def task_page(eng: Engine, task_id: str, username: str) -> dict[str, Any]:
+    """A task with its instructions, form and the case so far, for someone who may see it.
+
+    Candidates and the assignee may act; those who see every case may look but not act.
+    """
+    with eng.reading() as session:
+        user = get_user(session, username)
+        task = session.get(HumanTask, task_id)
+        if task is None:
+            raise NotFound(f"Ukjend oppgåve: {task_id}", "unknown_task")
+        instance = session.get(ProcessInstance, task.instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        refusal = why_may_not_act(task, instance, user) if task.status == "open" else None
+        may_act = task.status == "open" and refusal is None
+        did_it = task.status != "open" and username == task.completed_by
+        if not (may_act or did_it or sees_all_cases(user)):
+            raise refusal or PermissionDenied(
+                f"Du kan ikkje utføre oppgåva «{task.name}».", "not_candidate", task=task.name
+            )
+        element = definition.task_meta["elements"].get(task.element_id, {})
+        form_name = element.get("form")
+        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        data = (
+            runtime.task_data(workflow, task_id)
+            if task.status == "open"
+            else runtime.current_data(workflow)
+        )
+        return {
+            "task": task_as_dict(task),
+            "instance": {
+                "id": instance.id,
+                "title": instance.title,
+                "status": instance.status,
+                "started_by": instance.started_by,
+                "started_at": instance.started_at,
+                "process_name": definition.name,
+            },
+            "documentation": element.get("documentation"),
+            "form": eng.cache.form(definition, form_name) if form_name else {"type": "object"},
+            "data": data,
+            "may_act": may_act and not is_read_only(user),
+            "may_delegate": may_act and not is_read_only(user) and len(task.candidates) > 1,
+            "own_lane": task.candidate_rule == starter_rule(instance.started_by),
+            "forms": _forms(eng, definition),
+        }
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+def list_cases(
+    eng: Engine,
+    username: str,
+    *,
+    everything: bool = False,
+    text: str = "",
+    status: str = "",
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Cases the user started or took part in; with `everything`, all cases for those who
+    may see all (others still see only their own)."""
+    with eng.reading() as session:
+        user = get_user(session, username)
+        query = select(ProcessInstance, ProcessDefinition.name).join(
+            ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id
+        )
+        if not (everything and sees_all_cases(user)):
+            query = query.where(_took_part(username))
+        if text.strip():
+            pattern = f"%{text.strip().lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(ProcessInstance.title).like(pattern),
+                    func.lower(ProcessInstance.business_key).like(pattern),
+                )
+            )
+        if status:
+            query = query.where(ProcessInstance.status == status)
+        rows = session.execute(
+            query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc()).limit(
+                limit
+            )
+        )
+        return [
+            {
+                "id": instance.id,
+                "title": instance.title,
+                "business_key": instance.business_key,
+                "process_name": process_name,
+                "status": instance.status,
+                "outcome": instance.outcome,
+                "started_by": instance.started_by,
+                "started_at": instance.started_at,
+                "ended_at": instance.ended_at,
+            }
+            for instance, process_name in rows
+        ]
+
+
+def case_page(eng: Engine, instance_id: int, username: str) -> dict[str, Any]:
+    """The case with its history and which diagram elements are done or current."""
+    with eng.reading() as session:
+        user = get_user(session, username)
+        instance = _ensure_may_view(session, user, instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        states = runtime.element_states(workflow)
+        process_name = definition.name
+        forms = _forms(eng, definition)
+    case = show_instance(eng, instance_id)
+    case["process_name"] = process_name
+    case["forms"] = forms
+    case["completed_elements"] = states.completed
+    case["current_elements"] = states.current
+    return case
+
+
+def case_diagram(eng: Engine, instance_id: int, username: str) -> str:
+    """The BPMN XML of the version this case runs on."""
+    with eng.reading() as session:
+        user = get_user(session, username)
+        instance = _ensure_may_view(session, user, instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        # A bundle holds exactly one BPMN file, beside the DMN tables and forms it uses.
+        return next(text for name, text in definition.files.items() if name.endswith(".bpmn"))
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+def accounts(
+    eng: Engine, *, unit: str = "", platform: str = "", status: str = ""
+) -> list[dict[str, Any]]:
+    with eng.reading() as session:
+        query = select(Account, Unit.name).join(Unit, Unit.id == Account.unit_id)
+        if unit:
+            query = query.where(Account.unit_id == unit)
+        if platform:
+            query = query.where(Account.platform == platform)
+        if status:
+            query = query.where(Account.status == status)
+        rows = session.execute(query.order_by(Unit.name, Account.platform, Account.id))
+        return [_account_dict(account, unit_name) for account, unit_name in rows]
+
+
+def account(eng: Engine, account_id: int) -> dict[str, Any]:
+    with eng.reading() as session:
+        row = session.execute(
+            select(Account, Unit.name)
+            .join(Unit, Unit.id == Account.unit_id)
+            .where(Account.id == account_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"Ukjend konto: {account_id}", "unknown_account")
+        found = _account_dict(*row)
+        names = dict(
+            session.execute(
+                select(User.username, User.full_name).where(
+                    User.username.in_([found["owner"], found["deputy"], *found["moderators"]])
+                )
+            ).all()
+        )
+        found["names"] = names
+        return found
+
+
+def _account_dict(account: Account, unit_name: str) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "platform": account.platform,
+        "account_name": account.account_name,
+        "unit": account.unit_id,
+        "unit_name": unit_name,
+        "owner": account.owner,
+        "deputy": account.deputy,
+        "moderators": [m.username for m in account.moderators],
+        "mailbox": account.mailbox,
+        "closed_to_public": account.closed_to_public,
+        "justification": account.justification,
+        "status": account.status,
+        "approved_by": account.approved_by,
+        "approved_at": account.approved_at,
+        "instance_id": account.instance_id,
+    }
+
+
+# --- directory ---------------------------------------------------------------------------------
+
+
+def units(eng: Engine) -> list[dict[str, Any]]:
+    with eng.reading() as session:
+        return [
+            {"id": u.id, "name": u.name, "kind": u.kind, "parent_id": u.parent_id}
+            for u in session.scalars(select(Unit).order_by(Unit.name))
+        ]
+
+
+def users(eng: Engine, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+    with eng.reading() as session:
+        query = select(User).order_by(User.full_name)
+        if not include_inactive:
+            query = query.where(User.active.is_(True))
+        return [
+            {
+                "username": u.username,
+                "full_name": u.full_name,
+                "email": u.email,
+                "unit_id": u.unit_id,
+                "active": u.active,
+                "roles": sorted(u.role_names),
+            }
+            for u in session.scalars(query)
+        ]
+
+
+def users_named(eng: Engine, usernames: list[str]) -> list[dict[str, Any]]:
+    wanted = set(usernames)
+    return [u for u in users(eng, include_inactive=False) if u["username"] in wanted]
+
+
+def user(eng: Engine, username: str) -> dict[str, Any]:
+    for found in users(eng):
+        if found["username"] == username:
+            return found
+    raise NotFound(f"Ukjend brukar: {username}", "unknown_user", value=username)

@@ -1,0 +1,145 @@
+"""Administration: people, their groups (roles) and units, and deploying new diagram versions.
+
+Every change goes through engine.directory or engine.services, which audit it and let open
+tasks follow group changes at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import directory, queries, services
+from engine.errors import DefinitionInvalid, FormInvalid
+from engine.passwords import hash_password
+from engine.people import ROLES
+from web.auth import roles_required
+from web.extensions import engine
+from web.i18n import lang
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+MIN_PASSWORD = 10
+
+
+@bp.get("/users")
+@roles_required("admin")
+def users() -> str:
+    return render_template(
+        "admin_users.html", users=queries.users(engine()), units=_unit_names(), roles=ROLES
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_user() -> Any:
+    values: dict[str, Any] = {"roles": [], "active": True}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = _person_form()
+        password = request.form.get("password", "")
+        try:
+            if len(password) < MIN_PASSWORD:
+                raise FormInvalid({"password": ("min_length", {"limit": MIN_PASSWORD})})
+            directory.create_user(engine(), current_user.username, values, hash_password(password))
+        except FormInvalid as exc:
+            errors = exc.messages(lang())
+        else:
+            flash(_("User %(name)s created.", name=values["username"]), "success")
+            return redirect(url_for("admin.users"))
+    return _user_page(values, errors, new=True)
+
+
+@bp.route("/users/<username>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(username: str) -> Any:
+    values = queries.user(engine(), username)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = _person_form() | {"username": username}
+        try:
+            changed = directory.update_user(engine(), current_user.username, username, values)
+        except FormInvalid as exc:
+            errors = exc.messages(lang())
+        else:
+            flash(
+                _("Saved. Open tasks whose candidates changed: %(n)d.", n=len(changed)), "success"
+            )
+            return redirect(url_for("admin.users"))
+    return _user_page(values, errors, new=False)
+
+
+def _person_form() -> dict[str, Any]:
+    form = request.form
+    return {
+        "username": form.get("username", "").strip(),
+        "full_name": form.get("full_name", "").strip(),
+        "email": form.get("email", "").strip(),
+        "unit_id": form.get("unit_id", ""),
+        "roles": form.getlist("roles"),
+        "active": form.get("active") == "on",
+    }
+
+
+def _user_page(values: dict[str, Any], errors: dict[str, str], new: bool) -> tuple[str, int]:
+    html = render_template(
+        "admin_user.html",
+        values=values,
+        errors=errors,
+        new=new,
+        units=queries.units(engine()),
+        roles=ROLES,
+    )
+    return html, 422 if errors else 200
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@roles_required("admin")
+def units() -> Any:
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "").strip() for k in ("id", "name", "kind", "parent_id")}
+        try:
+            directory.create_unit(engine(), current_user.username, values)
+        except FormInvalid as exc:
+            errors = exc.messages(lang())
+        else:
+            flash(_("Unit %(name)s created.", name=values["name"]), "success")
+            return redirect(url_for("admin.units"))
+    html = render_template(
+        "admin_units.html",
+        units=queries.units(engine()),
+        kinds=directory.UNIT_KINDS,
+        values=values,
+        errors=errors,
+    )
+    return html, 422 if errors else 200
+
+
+@bp.route("/deploy", methods=["GET", "POST"])
+@roles_required("admin")
+def deploy() -> Any:
+    problems: list[str] = []
+    results: list[dict[str, Any]] = []
+    error = None
+    if request.method == "POST":
+        uploads = {
+            f.filename: f.read()
+            for f in request.files.getlist("files")
+            if f.filename and f.filename.endswith((".bpmn", ".dmn", ".json"))
+        }
+        try:
+            results = services.deploy_uploaded(engine(), uploads, current_user.username)
+        except DefinitionInvalid as exc:
+            problems = exc.problems
+        except FormInvalid as exc:
+            error = exc.messages(lang())["files"]
+    status = 422 if problems or error else 200
+    html = render_template("admin_deploy.html", problems=problems, results=results, error=error)
+    return html, status
+
+
+def _unit_names() -> dict[str, str]:
+    return {u["id"]: u["name"] for u in queries.units(engine())}

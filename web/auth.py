@@ -1,0 +1,111 @@
+"""Login with local users (argon2 hashes), sessions by Flask-Login, failed logins rate-limited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from engine import directory
+from engine.errors import NotFound
+from engine.people import get_user, is_read_only
+from web.extensions import engine, limiter, login_manager
+from web.i18n import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@dataclass
+class WebUser:
+    """The signed-in person as the pages need them; loaded fresh on every request, so a
+    deactivated user or a changed role takes effect at once."""
+
+    username: str
+    full_name: str
+    unit_id: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    read_only: bool = False
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        return self.username
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+
+@login_manager.user_loader
+def load_user(username: str) -> WebUser | None:
+    try:
+        with engine().reading() as session:
+            user = get_user(session, username)
+            return WebUser(
+                username=user.username,
+                full_name=user.full_name,
+                unit_id=user.unit_id,
+                roles=frozenset(user.role_names),
+                read_only=is_read_only(user),
+            )
+    except NotFound:
+        return None
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the login page explains itself
+
+
+def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Only users holding one of `roles`; others get the 403 page."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.has_any(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _failed_login(response: Response) -> bool:
+    return request.method == "POST" and response.status_code == 401
+
+
+def _login_limit() -> str:
+    return f"{current_app.config['LOGIN_FAILURES_PER_MINUTE']} per minute"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_login)
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.index"))
+    error = None
+    username = request.form.get("username", "").strip()
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if username and password and directory.authenticate(engine(), username, password):
+            login_user(load_user(username))
+            return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
+        error = _("Wrong username or password.")
+    status = 401 if error else 200
+    return render_template("login.html", error=error, username=username), status
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))

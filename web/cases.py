@@ -1,0 +1,99 @@
+"""Mine saker / Saker, and the case page: status, timeline, diagram and history exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
+
+from engine import queries
+from web.extensions import engine
+from web.forms_support import data_labels
+from web.vendor import diagram_viewer_installed
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+STATUSES = ("running", "completed", "failed")
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    everything = bool(request.args.get("all")) and current_user.has_any(*queries.SEES_ALL_CASES)
+    text = request.args.get("q", "")[:200]
+    status = request.args.get("status", "")
+    status = status if status in STATUSES else ""
+    cases = queries.list_cases(
+        engine(), current_user.username, everything=everything, text=text, status=status
+    )
+    return render_template(
+        "cases.html", cases=cases, everything=everything, q=text, status=status, statuses=STATUSES
+    )
+
+
+@bp.get("/<int:instance_id>")
+@login_required
+def show(instance_id: int) -> str:
+    case = queries.case_page(engine(), instance_id, current_user.username)
+    return render_template(
+        "case.html",
+        case=case,
+        labels=data_labels(case["forms"]),
+        viewer_installed=diagram_viewer_installed(),
+    )
+
+
+@bp.get("/<int:instance_id>/diagram.bpmn")
+@login_required
+def diagram(instance_id: int) -> Response:
+    xml = queries.case_diagram(engine(), instance_id, current_user.username)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/<int:instance_id>/history.json")
+@login_required
+def history_json(instance_id: int) -> Response:
+    case = queries.case_page(engine(), instance_id, current_user.username)
+    body = json.dumps(_export(case), ensure_ascii=False, indent=2)
+    return _download(body, "application/json", f"sak-{instance_id}-historikk.json")
+
+
+@bp.get("/<int:instance_id>/history.csv")
+@login_required
+def history_csv(instance_id: int) -> Response:
+    case = queries.case_page(engine(), instance_id, current_user.username)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["seq", "at", "actor", "kind", "task_id", "detail"])
+    for event in case["history"]:
+        writer.writerow(
+            [
+                event["seq"],
+                event["at"],
+                event["actor"],
+                event["kind"],
+                event["task_id"] or "",
+                json.dumps(event["detail"], ensure_ascii=False, sort_keys=True),
+            ]
+        )
+    return _download(out.getvalue(), "text/csv", f"sak-{instance_id}-historikk.csv")
+
+
+def _export(case: dict) -> dict:
+    keys = ("id", "process_id", "version", "title", "business_key", "status", "outcome")
+    exported = {key: case[key] for key in keys}
+    exported |= {
+        "started_by": case["started_by"],
+        "started_at": case["started_at"],
+        "ended_at": case["ended_at"],
+        "history": case["history"],
+    }
+    return exported
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=f"{mimetype}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

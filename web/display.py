@@ -1,0 +1,108 @@
+"""Template helpers: local times, waiting times, names of processes, statuses and events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_datetime, format_timedelta
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import services
+from web.extensions import engine
+
+
+def when(moment: datetime | str | None) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return format_datetime(moment, "dd.MM.yyyy HH:mm")
+
+
+def since(moment: datetime | str | None) -> str:
+    """How long ago, from the engine's clock (so tests with a fixed clock read the same)."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return format_timedelta(engine().clock.now() - moment, granularity="minute")
+
+
+def is_overdue(due: datetime | str | None) -> bool:
+    if due is None:
+        return False
+    if isinstance(due, str):
+        due = datetime.fromisoformat(due)
+    return due < engine().clock.now()
+
+
+def status_label(status: str) -> str:
+    return {
+        "running": _("In progress"),
+        "completed": _("Completed"),
+        "failed": _("Stopped by an error"),
+        "open": _("Open"),
+        "cancelled": _("Cancelled"),
+        "active": _("Active"),
+        "closed": _("Closed"),
+    }.get(status, status)
+
+
+def event_label(kind: str) -> str:
+    return {
+        "instance_started": _("Case started"),
+        "task_completed": _("Task completed"),
+        "task_claimed": _("Task claimed"),
+        "task_released": _("Task released"),
+        "task_delegated": _("Task delegated"),
+        "timer_fired": _("Deadline reached"),
+        "notification_queued": _("Notification queued"),
+        "account_registered": _("Account registered"),
+        "instance_completed": _("Case completed"),
+        "instance_failed": _("Case stopped by an error"),
+    }.get(kind, kind)
+
+
+def role_label(role: str) -> str:
+    return {
+        "admin": _("Administrator"),
+        "head_of_information": _("Head of information"),
+        "principal": _("Principal"),
+        "comms": _("Communications section"),
+        "management": _("Management"),
+        "political": _("Political secretariat"),
+        "auditor": _("Auditor"),
+    }.get(role, role)
+
+
+def unit_kind_label(kind: str) -> str:
+    return {
+        "administration": _("Administration"),
+        "department": _("Department"),
+        "school": _("School"),
+    }.get(kind, kind)
+
+
+def _task_count() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    return len(services.list_human_tasks(engine(), current_user.username))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        when=when,
+        since=since,
+        status_label=status_label,
+        event_label=event_label,
+        role_label=role_label,
+        unit_kind_label=unit_kind_label,
+    )
+    app.jinja_env.globals.update(is_overdue=is_overdue)
+
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        return {"task_count": _task_count()}

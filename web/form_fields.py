@@ -1,0 +1,128 @@
+"""JSON Schema forms (beside the diagrams) turned into fields for the templates, and posted
+HTML form data turned back into the values the engine validates.
+
+Form files speak Nynorsk; a field may carry translations as
+`"x-i18n": {"nb": {"title": …, "labels": {value: label}}, "en": {…}}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+# Long answers get a text area; short ones a line.
+_TEXTAREA_FROM = 300
+_RADIO_UP_TO = 4
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    widget: str  # text | email | textarea | select | radio | checkbox | checkboxes | person
+    required: bool
+    value: Any = None
+    error: str | None = None
+    options: list[Option] = field(default_factory=list)
+    max_length: int | None = None
+    min_length: int | None = None
+
+    @property
+    def chosen(self) -> set[str]:
+        if isinstance(self.value, list):
+            return {str(v) for v in self.value}
+        return {str(self.value)} if self.value not in (None, "") else set()
+
+
+def translated(node: dict[str, Any], lang: str, key: str = "title") -> str:
+    local = node.get("x-i18n", {}).get(lang, {})
+    return str(local.get(key) or node.get(key) or "")
+
+
+def form_title(schema: dict[str, Any], lang: str) -> str:
+    return translated(schema, lang)
+
+
+def build_fields(
+    schema: dict[str, Any],
+    lang: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    choices: dict[str, list[Option]],
+) -> list[Field]:
+    """`choices` gives options for fields whose values are people or units (by format)."""
+    required = set(schema.get("required", []))
+    fields = []
+    for name, prop in schema.get("properties", {}).items():
+        fields.append(
+            Field(
+                name=name,
+                label=translated(prop, lang) or name,
+                widget=_widget(prop),
+                required=name in required,
+                value=values.get(name, prop.get("default")),
+                error=errors.get(name),
+                options=_options(prop, lang, choices),
+                max_length=prop.get("maxLength"),
+                min_length=prop.get("minLength"),
+            )
+        )
+    return fields
+
+
+def _widget(prop: dict[str, Any]) -> str:
+    kind = prop.get("type")
+    if kind == "boolean":
+        return "checkbox"
+    if kind == "array":
+        return "checkboxes"
+    if "enum" in prop:
+        return "radio" if len(prop["enum"]) <= _RADIO_UP_TO else "select"
+    if prop.get("format") == "unit":
+        return "select"
+    if prop.get("format") == "username":
+        return "person"
+    if prop.get("format") == "email":
+        return "email"
+    if (prop.get("maxLength") or 0) >= _TEXTAREA_FROM:
+        return "textarea"
+    return "text"
+
+
+def _options(prop: dict[str, Any], lang: str, choices: dict[str, list[Option]]) -> list[Option]:
+    several = prop.get("type") == "array"
+    items = prop.get("items", {}) if several else prop
+    if "enum" in items:
+        labels = items.get("x-labels", {}) | prop.get("x-i18n", {}).get(lang, {}).get("labels", {})
+        return [Option(str(v), str(labels.get(v, v))) for v in items["enum"]]
+    return list(choices.get(items.get("format", "") + ("[]" if several else ""), []))
+
+
+def parse_submission(schema: dict[str, Any], form: MultiDict[str, str]) -> dict[str, Any]:
+    """Only the schema's fields; empty text is left out so `required` and revisable forms
+    (which keep earlier answers for fields left empty) work as in the engine."""
+    data: dict[str, Any] = {}
+    for name, prop in schema.get("properties", {}).items():
+        kind = prop.get("type")
+        if kind == "boolean":
+            data[name] = form.get(name) in ("on", "true", "1")
+        elif kind == "array":
+            values = [v.strip() for raw in form.getlist(name) for v in raw.split(",")]
+            data[name] = [v for v in values if v]
+        else:
+            value = form.get(name, "").strip()
+            if value == "":
+                continue
+            if kind == "integer":
+                data[name] = int(value) if value.lstrip("-").isdigit() else value
+            else:
+                data[name] = value
+    return data

@@ -1,0 +1,96 @@
+"""Mine oppgåver: the tasks a person may act on, and the task page where they act."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from engine import queries, services
+from engine.errors import FormInvalid
+from web.extensions import engine
+from web.form_fields import form_title, parse_submission
+from web.forms_support import data_labels, form_view
+from web.i18n import lang
+
+bp = Blueprint("inbox", __name__)
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    process = request.args.get("process", "")
+    every = services.list_human_tasks(engine(), current_user.username)
+    tasks = [t for t in every if not process or t["process_id"] == process]
+    processes = sorted({(t["process_id"], t["process_name"]) for t in every})
+    return render_template("inbox.html", tasks=tasks, processes=processes, process=process)
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def task(task_id: str) -> tuple[str, int]:
+    return _task_page(task_id)
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+def complete(task_id: str) -> Any:
+    values = parse_submission(queries.task_form(engine(), task_id), request.form)
+    try:
+        result = services.complete_human_task(engine(), task_id, current_user.username, values)
+    except FormInvalid as exc:
+        return _task_page(task_id, values=values, error=exc)
+    flash(_("“%(task)s” is done.", task=result["task"]), "success")
+    return redirect(url_for("cases.show", instance_id=result["instance_id"]))
+
+
+def _task_page(
+    task_id: str,
+    values: dict[str, Any] | None = None,
+    error: FormInvalid | None = None,
+    delegate_error: str | None = None,
+) -> tuple[str, int]:
+    page = queries.task_page(engine(), task_id, current_user.username)
+    form = form_view(page["form"], values or {}, error, unit=page["data"].get("unit"))
+    others = [u for u in page["task"]["candidates"] if u != current_user.username]
+    html = render_template(
+        "task.html",
+        page=page,
+        form=form,
+        form_title=form_title(page["form"], lang()),
+        delegates=queries.users_named(engine(), others),
+        delegate_error=delegate_error,
+        labels=data_labels(page["forms"]),
+    )
+    return html, 422 if error or delegate_error else 200
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str) -> Response:
+    services.claim_human_task(engine(), task_id, current_user.username)
+    flash(_("The task is yours now. Other candidates no longer see it."), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/release")
+@login_required
+def release(task_id: str) -> Response:
+    services.release_human_task(engine(), task_id, current_user.username)
+    flash(_("The task is back with everyone who may do it."), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/tasks/<task_id>/delegate")
+@login_required
+def delegate(task_id: str) -> Any:
+    to = request.form.get("to", "").strip()
+    try:
+        services.delegate_human_task(engine(), task_id, current_user.username, to)
+    except FormInvalid as exc:
+        return _task_page(task_id, delegate_error=exc.messages(lang())["to"])
+    flash(_("The task was handed to %(who)s.", who=to), "success")
+    return redirect(url_for("inbox.index"))

@@ -1,0 +1,37 @@
+"""Kontoregister: the county's official accounts (A1), for everyone signed in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from engine import queries
+from web.extensions import engine
+
+bp = Blueprint("registry", __name__, url_prefix="/accounts")
+ACCOUNT_STATUSES = ("active", "closed")
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    unit = request.args.get("unit", "")
+    platform = request.args.get("platform", "")
+    status = request.args.get("status", "")
+    status = status if status in ACCOUNT_STATUSES else ""
+    everything = queries.accounts(engine())
+    shown = queries.accounts(engine(), unit=unit, platform=platform, status=status)
+    return render_template(
+        "registry.html",
+        accounts=shown,
+        units=sorted({(a["unit"], a["unit_name"]) for a in everything}, key=lambda u: u[1]),
+        platforms=sorted({a["platform"] for a in everything}),
+        statuses=ACCOUNT_STATUSES,
+        chosen={"unit": unit, "platform": platform, "status": status},
+    )
+
+
+@bp.get("/<int:account_id>")
+@login_required
+def show(account_id: int) -> str:
+    return render_template("account.html", account=queries.account(engine(), account_id))

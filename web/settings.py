@@ -1,0 +1,44 @@
+"""Web settings from the environment, with safe defaults for the embedded set-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def web_config(overrides: dict[str, Any]) -> dict[str, Any]:
+    config = _defaults() | overrides
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = os.environ.get("SOMEFLYT_SECRET_KEY") or _instance_secret()
+    return config
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SOMEFLYT_SECURE_COOKIES", "") == "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SOMEFLYT_SECURE_COOKIES", "") == "1",
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a long application form must not expire mid-way
+        "RATELIMIT_STORAGE_URI": os.environ.get("SOMEFLYT_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_FAILURES_PER_MINUTE": int(os.environ.get("SOMEFLYT_LOGIN_FAILURES", "5")),
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # uploads are diagrams, not videos
+        "NODE_MODULES": Path(
+            os.environ.get("SOMEFLYT_NODE_MODULES", Path(__file__).parent.parent / "node_modules")
+        ),
+    }
+
+
+def _instance_secret() -> str:
+    """A random key kept in the instance folder, so sessions survive a restart of `make run`."""
+    folder = Path(os.environ.get("SOMEFLYT_INSTANCE", Path.cwd() / "instance"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
