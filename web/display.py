@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from engine import services
 from web.extensions import engine
+from web.forms_support import present_data, warning_texts
 
 
 def when(moment: datetime | str | None) -> str:
@@ -100,8 +101,9 @@ def init_app(app: Flask) -> None:
         event_label=event_label,
         role_label=role_label,
         unit_kind_label=unit_kind_label,
+        warning_texts=warning_texts,
     )
-    app.jinja_env.globals.update(is_overdue=is_overdue)
+    app.jinja_env.globals.update(is_overdue=is_overdue, present_data=present_data)
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from engine import queries
 from engine.errors import FormInvalid
+from engine.messages import render
 from web.extensions import engine
 from web.form_fields import Field, Option, build_fields, translated
 from web.i18n import lang
@@ -50,9 +53,44 @@ def form_view(
 
 
 def data_labels(forms: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Field name -> label in the user's language, from every form of the process."""
+    """Field name -> label in the user's language, in form order, from every form of the
+    process, then the facts the server adds."""
     labels: dict[str, str] = {}
     for schema in forms.values():
         for name, prop in schema.get("properties", {}).items():
             labels.setdefault(name, translated(prop, lang()) or name)
-    return labels
+    return labels | {k: v for k, v in _derived_labels().items() if k not in labels}
+
+
+def _derived_labels() -> dict[str, str]:
+    return {
+        "applicant": _("Applicant"),
+        "unit_name": _("Name of the unit"),
+        "unit_kind": _("Kind of unit"),
+        "approver_role": _("Approved by"),
+        "warnings": _("Warnings for the approver"),
+    }
+
+
+@dataclass
+class DataItem:
+    key: str
+    label: str
+    value: Any
+
+
+def present_data(data: dict[str, Any], labels: dict[str, str]) -> list[DataItem]:
+    """Process data in form order with labels; warnings become sentences in the user's
+    language (the engine stores them as message codes)."""
+    order = {key: index for index, key in enumerate(labels)}
+    items = []
+    for key in sorted(data, key=lambda k: (order.get(k, len(order)), k)):
+        value = data[key]
+        if key == "warnings" and isinstance(value, list):
+            value = warning_texts(value)
+        items.append(DataItem(key, labels.get(key, key), value))
+    return items
+
+
+def warning_texts(warnings: list[dict[str, Any]]) -> list[str]:
+    return [render(w["code"], w.get("params"), lang()) for w in warnings if "code" in w]
