@@ -16,6 +16,7 @@ from lxml import etree
 from engine.clock import parse_duration
 from engine.effects import HANDLERS
 from engine.forms import CHECKS, DERIVES, TYPES
+from engine.messages import LANGUAGES
 from engine.people import LANE_RULES, is_known_lane
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -250,6 +251,31 @@ def _check_form_rules(form: str, schema: dict, used_by: str) -> list[str]:
             for rule in names
             if not isinstance(rule, str) or rule not in known
         ]
+    nodes = {"(form)": schema} | {
+        field: prop
+        for field, prop in (schema.get("properties") or {}).items()
+        if isinstance(prop, dict)
+    }
+    problems += [
+        f"{form}: {field} x-i18n: {problem}, used by {used_by}"
+        for field, node in nodes.items()
+        for problem in _translation_problems(node.get("x-i18n", {}))
+    ]
+    return problems
+
+
+def _translation_problems(translations: object) -> list[str]:
+    """`x-i18n` is {language: {"title": text, "labels": {value: text}}} for nn, nb or en."""
+    if not isinstance(translations, dict):
+        return ["must map languages to translations"]
+    problems = []
+    for lang, entry in translations.items():
+        if lang not in LANGUAGES:
+            problems.append(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+        elif not isinstance(entry, dict) or not isinstance(entry.get("title", ""), str):
+            problems.append(f"{lang}: must be an object with a text title")
+        elif not isinstance(entry.get("labels", {}), dict):
+            problems.append(f"{lang}: labels must map values to texts")
     return problems
 
 

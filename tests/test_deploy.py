@@ -259,9 +259,24 @@ def test_due_time_that_is_no_duration_is_rejected(eng: Engine, tmp_path: Path) -
 
 def test_form_field_of_unknown_type_is_rejected(eng: Engine, tmp_path: Path) -> None:
     folder = copy_workflows(tmp_path)
-    edit(folder / DECISION_FORM, '"comment": {"type": "string"', '"comment": {"type": "text"')
+    edit(
+        folder / DECISION_FORM,
+        '"type": "string",\n      "title": "Kommentar',
+        '"type": "text",\n      "title": "Kommentar',
+    )
     problem = only_problem(eng, folder)
     assert DECISION_FORM in problem and "'comment'" in problem and "'text'" in problem
+
+
+def test_form_translation_in_unknown_language_is_rejected(eng: Engine, tmp_path: Path) -> None:
+    folder = copy_workflows(tmp_path)
+    edit(
+        folder / DECISION_FORM,
+        '"en": {\n          "title": "Comment',
+        '"se": {\n          "title": "Comment',
+    )
+    problem = only_problem(eng, folder)
+    assert DECISION_FORM in problem and "comment x-i18n" in problem and "'se'" in problem
 
 
 # A script task between `route` and `decide`; the safe version deploys (see below).
