@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -34,9 +35,10 @@ def _person_errors(session: Session, fields: dict[str, Any]) -> dict[str, tuple[
         errors["full_name"] = ("required", {})
     if not _EMAIL.match(fields.get("email") or ""):
         errors["email"] = ("email", {})
-    unit = fields.get("unit_id") or ""
-    if session.get(Unit, unit) is None:
-        errors["unit_id"] = ("unknown_unit", {"value": unit})
+    unit_id = fields.get("unit_id") or ""
+    unit = session.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        errors["unit_id"] = ("unknown_unit", {"value": unit_id})
     unknown = set(fields.get("roles") or []) - set(ROLES)
     if unknown:
         errors["roles"] = ("enum", {"choices": ", ".join(sorted(ROLES))})
@@ -137,7 +139,7 @@ def create_unit(eng: Engine, admin: str, fields: dict[str, Any]) -> str:
         if fields.get("kind") not in UNIT_KINDS:
             errors["kind"] = ("enum", {"choices": ", ".join(UNIT_KINDS)})
         parent = fields.get("parent_id") or None
-        if parent and session.get(Unit, parent) is None:
+        if parent and not getattr(session.get(Unit, parent), "active", False):
             errors["parent_id"] = ("unknown_unit", {"value": parent})
         if errors:
             raise FormInvalid(errors)
@@ -153,6 +155,34 @@ def create_unit(eng: Engine, admin: str, fields: dict[str, Any]) -> str:
             detail={"unit": unit_id, "name": fields["name"].strip(), "kind": fields["kind"]},
         )
         return unit_id
+
+
+def set_unit_active(eng: Engine, admin: str, unit_id: str, active: bool) -> None:
+    """Close or reopen a unit. A unit with active people cannot close: move them first, so
+    nobody is left in a unit no form accepts."""
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        _admin(session, admin)
+        unit = session.get(Unit, unit_id, with_for_update=True)
+        if unit is None:
+            raise NotFound(f"Ukjend eining: {unit_id}", "unknown_unit", value=unit_id)
+        if not active:
+            members = session.scalar(
+                select(func.count())
+                .select_from(User)
+                .where(User.unit_id == unit_id, User.active.is_(True))
+            )
+            if members:
+                raise FormInvalid({"unit": ("unit_has_people", {"count": members})})
+        if unit.active != active:
+            unit.active = active
+            audit.record(
+                session,
+                now,
+                admin,
+                "unit_reopened" if active else "unit_closed",
+                detail={"unit": unit_id},
+            )
 
 
 def authenticate(eng: Engine, username: str, password: str) -> str | None:

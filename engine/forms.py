@@ -133,8 +133,10 @@ def _check_format(
         user = ctx.session.get(User, value)
         if user is None or not user.active:
             return ("unknown_user", {"value": value})
-    if fmt == "unit" and ctx.session.get(Unit, value) is None:
-        return ("unknown_unit", {"value": value})
+    if fmt == "unit":
+        unit = ctx.session.get(Unit, value)
+        if unit is None or not unit.active:
+            return ("unknown_unit", {"value": value})
     return None
 
 

@@ -208,6 +208,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Du kan ikke ta fra deg selv administratorrollen eller deaktivere deg selv.",
         "en": "You cannot remove your own administrator role or deactivate yourself.",
     },
+    "unit_has_people": {
+        "nn": "Eininga har {count} aktive brukarar. Flytt dei til ei anna eining først.",
+        "nb": "Enheten har {count} aktive brukere. Flytt dem til en annen enhet først.",
+        "en": "The unit has {count} active users. Move them to another unit first.",
+    },
     "no_files": {
         "nn": "Vel minst éi BPMN-fil å laste opp.",
         "nb": "Velg minst én BPMN-fil å laste opp.",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +54,8 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))  # administration | department | school
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("unit.id"))
+    # A closed unit stays for history (cases, accounts) but takes no new people or cases.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class User(Base):

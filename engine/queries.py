@@ -335,11 +335,20 @@ def _account_dict(account: Account, unit_name: str) -> dict[str, Any]:
 # --- directory ---------------------------------------------------------------------------------
 
 
-def units(eng: Engine) -> list[dict[str, Any]]:
+def units(eng: Engine, *, include_inactive: bool = False) -> list[dict[str, Any]]:
     with eng.reading() as session:
+        query = select(Unit).order_by(Unit.name)
+        if not include_inactive:
+            query = query.where(Unit.active.is_(True))
         return [
-            {"id": u.id, "name": u.name, "kind": u.kind, "parent_id": u.parent_id}
-            for u in session.scalars(select(Unit).order_by(Unit.name))
+            {
+                "id": u.id,
+                "name": u.name,
+                "kind": u.kind,
+                "parent_id": u.parent_id,
+                "active": u.active,
+            }
+            for u in session.scalars(query)
         ]
 
 

@@ -108,14 +108,35 @@ def units() -> Any:
         else:
             flash(_("Unit %(name)s created.", name=values["name"]), "success")
             return redirect(url_for("admin.units"))
+    return _units_page(values, errors)
+
+
+@bp.post("/units/<unit_id>/active")
+@roles_required("admin")
+def unit_active(unit_id: str) -> Any:
+    active = request.form.get("active") == "1"
+    try:
+        directory.set_unit_active(engine(), current_user.username, unit_id, active)
+    except FormInvalid as exc:
+        return _units_page({}, {}, unit_error=(unit_id, exc.messages(lang())["unit"]))
+    flash(_("Unit reopened.") if active else _("Unit closed."), "success")
+    return redirect(url_for("admin.units"))
+
+
+def _units_page(
+    values: dict[str, Any],
+    errors: dict[str, str],
+    unit_error: tuple[str, str] | None = None,
+) -> tuple[str, int]:
     html = render_template(
         "admin_units.html",
-        units=queries.units(engine()),
+        units=queries.units(engine(), include_inactive=True),
         kinds=directory.UNIT_KINDS,
         values=values,
         errors=errors,
+        unit_error=unit_error,
     )
-    return html, 422 if errors else 200
+    return html, 422 if errors or unit_error else 200
 
 
 @bp.route("/deploy", methods=["GET", "POST"])
@@ -142,4 +163,4 @@ def deploy() -> Any:
 
 
 def _unit_names() -> dict[str, str]:
-    return {u["id"]: u["name"] for u in queries.units(engine())}
+    return {u["id"]: u["name"] for u in queries.units(engine(), include_inactive=True)}
