@@ -8,7 +8,20 @@ from __future__ import annotations
 from flask import Flask
 
 from engine.bootstrap import Engine, bootstrap
-from web import admin, auditing, auth, cases, display, errors, i18n, inbox, registry, start, vendor
+from web import (
+    admin,
+    auditing,
+    auth,
+    cases,
+    display,
+    errors,
+    i18n,
+    inbox,
+    registry,
+    security,
+    start,
+    vendor,
+)
 from web.extensions import csrf, limiter, login_manager
 from web.settings import web_config
 
@@ -24,6 +37,7 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     display.init_app(app)
+    security.init_app(app)
     for module in (auth, inbox, start, cases, registry, auditing, admin, vendor):
         app.register_blueprint(module.bp)
 

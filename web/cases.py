@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from engine import queries
 from web.extensions import engine
-from web.forms_support import data_labels
+from web.forms_support import data_vocabulary
 from web.vendor import diagram_viewer_installed
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -40,7 +40,7 @@ def show(instance_id: int) -> str:
     return render_template(
         "case.html",
         case=case,
-        labels=data_labels(case["forms"]),
+        vocabulary=data_vocabulary(case["forms"]),
         viewer_installed=diagram_viewer_installed(),
     )
 

@@ -70,7 +70,7 @@ def build_fields(
                 required=name in required,
                 value=values.get(name, prop.get("default")),
                 error=errors.get(name),
-                options=_options(prop, lang, choices),
+                options=options_for(prop, lang, choices),
                 max_length=prop.get("maxLength"),
                 min_length=prop.get("minLength"),
             )
@@ -97,7 +97,8 @@ def _widget(prop: dict[str, Any]) -> str:
     return "text"
 
 
-def _options(prop: dict[str, Any], lang: str, choices: dict[str, list[Option]]) -> list[Option]:
+def options_for(prop: dict[str, Any], lang: str, choices: dict[str, list[Option]]) -> list[Option]:
+    """An enum's values with their labels, or the choices for the field's format."""
     several = prop.get("type") == "array"
     items = prop.get("items", {}) if several else prop
     if "enum" in items:

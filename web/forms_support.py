@@ -8,11 +8,14 @@ from typing import Any
 from flask_babel import gettext as _
 
 from engine import queries
+from engine.directory import UNIT_KINDS
 from engine.errors import FormInvalid
 from engine.messages import render
+from engine.people import ROLES
 from web.extensions import engine
-from web.form_fields import Field, Option, build_fields, translated
+from web.form_fields import Field, Option, build_fields, options_for, translated
 from web.i18n import lang
+from web.vocabulary import role_label, unit_kind_label
 
 
 def choices(unit: str | None = None) -> dict[str, list[Option]]:
@@ -52,24 +55,45 @@ def form_view(
     return FormView(fields, options["username"], general)
 
 
-def data_labels(forms: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Field name -> label in the user's language, in form order, from every form of the
-    process, then the facts the server adds."""
+@dataclass
+class Vocabulary:
+    """How to show a process's data: field labels in form order, and labels of values."""
+
+    labels: dict[str, str]
+    values: dict[str, dict[str, str]]
+
+
+def data_vocabulary(forms: dict[str, dict[str, Any]]) -> Vocabulary:
     labels: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    names = _names_by_format()
     for schema in forms.values():
         for name, prop in schema.get("properties", {}).items():
             labels.setdefault(name, translated(prop, lang()) or name)
-    return labels | {k: v for k, v in _derived_labels().items() if k not in labels}
-
-
-def _derived_labels() -> dict[str, str]:
-    return {
+            options = {o.value: o.label for o in options_for(prop, lang(), names)}
+            if options:
+                values.setdefault(name, options)
+    derived = {
         "applicant": _("Applicant"),
         "unit_name": _("Name of the unit"),
         "unit_kind": _("Kind of unit"),
         "approver_role": _("Approved by"),
         "warnings": _("Warnings for the approver"),
     }
+    labels |= {key: text for key, text in derived.items() if key not in labels}
+    values["unit_kind"] = {kind: unit_kind_label(kind) for kind in UNIT_KINDS}
+    values["approver_role"] = {role: role_label(role) for role in ROLES}
+    return Vocabulary(labels, values)
+
+
+def _names_by_format() -> dict[str, list[Option]]:
+    """People and units by their display names, including those since deactivated."""
+    people = [
+        Option(p["username"], f"{p['full_name']} ({p['username']})")
+        for p in queries.users(engine())
+    ]
+    units = [Option(u["id"], u["name"]) for u in queries.units(engine(), include_inactive=True)]
+    return {"username": people, "username[]": people, "unit": units}
 
 
 @dataclass
@@ -79,16 +103,22 @@ class DataItem:
     value: Any
 
 
-def present_data(data: dict[str, Any], labels: dict[str, str]) -> list[DataItem]:
-    """Process data in form order with labels; warnings become sentences in the user's
-    language (the engine stores them as message codes)."""
-    order = {key: index for index, key in enumerate(labels)}
+def present_data(data: dict[str, Any], vocabulary: Vocabulary) -> list[DataItem]:
+    """The data people entered or the server derived, in form order and in the reader's
+    language; bookkeeping of service tasks stays out (the JSON export has everything)."""
     items = []
-    for key in sorted(data, key=lambda k: (order.get(k, len(order)), k)):
+    for key, label in vocabulary.labels.items():
+        if key not in data:
+            continue
         value = data[key]
+        names = vocabulary.values.get(key, {})
         if key == "warnings" and isinstance(value, list):
             value = warning_texts(value)
-        items.append(DataItem(key, labels.get(key, key), value))
+        elif isinstance(value, list):
+            value = [names.get(str(v), v) for v in value]
+        elif isinstance(value, str):
+            value = names.get(value, value)
+        items.append(DataItem(key, label, value))
     return items
 
 

@@ -13,7 +13,7 @@ from engine import queries, services
 from engine.errors import FormInvalid
 from web.extensions import engine
 from web.form_fields import form_title, parse_submission
-from web.forms_support import data_labels, form_view
+from web.forms_support import data_vocabulary, form_view
 from web.i18n import lang
 
 bp = Blueprint("inbox", __name__)
@@ -63,7 +63,7 @@ def _task_page(
         form_title=form_title(page["form"], lang()),
         delegates=queries.users_named(engine(), others),
         delegate_error=delegate_error,
-        labels=data_labels(page["forms"]),
+        vocabulary=data_vocabulary(page["forms"]),
     )
     return html, 422 if error or delegate_error else 200
 

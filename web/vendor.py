@@ -20,7 +20,6 @@ SERVED = {
             "bpmn-navigated-viewer.production.min.js",
             "assets/diagram-js.css",
             "assets/bpmn-js.css",
-            "assets/bpmn-font/css/bpmn.css",
         },
     ),
 }
@@ -38,9 +37,6 @@ def diagram_viewer_installed() -> bool:
 def asset(package: str, filename: str) -> Response:
     if package not in SERVED:
         abort(404)
-    folder = package_dir(package)
-    allowed = SERVED[package][1]
-    font = filename.startswith("assets/bpmn-font/font/")
-    if filename not in allowed and not font:
+    if filename not in SERVED[package][1]:
         abort(404)
-    return send_from_directory(folder, filename, max_age=86400)
+    return send_from_directory(package_dir(package), filename, max_age=86400)

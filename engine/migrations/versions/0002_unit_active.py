@@ -16,13 +16,13 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE on both databases: a batch (copy-and-move) on SQLite would drop the
+# `unit` table that users and accounts point to, which the foreign keys refuse.
 def upgrade() -> None:
-    with op.batch_alter_table("unit") as batch_op:
-        batch_op.add_column(
-            sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
+    op.add_column(
+        "unit", sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False)
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("unit") as batch_op:
-        batch_op.drop_column("active")
+    op.drop_column("unit", "active")

@@ -1,0 +1,52 @@
+"""Names of statuses, events, roles and kinds of unit, in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def status_label(status: str) -> str:
+    return {
+        "running": _("In progress"),
+        "completed": _("Completed"),
+        "failed": _("Stopped by an error"),
+        "open": _("Open"),
+        "cancelled": _("Cancelled"),
+        "active": _("Active"),
+        "closed": _("Closed"),
+    }.get(status, status)
+
+
+def event_label(kind: str) -> str:
+    return {
+        "instance_started": _("Case started"),
+        "task_completed": _("Task completed"),
+        "task_claimed": _("Task claimed"),
+        "task_released": _("Task released"),
+        "task_delegated": _("Task delegated"),
+        "timer_fired": _("Deadline reached"),
+        "notification_queued": _("Notification queued"),
+        "account_registered": _("Account registered"),
+        "instance_completed": _("Case completed"),
+        "instance_failed": _("Case stopped by an error"),
+    }.get(kind, kind)
+
+
+def role_label(role: str) -> str:
+    return {
+        "admin": _("Administrator"),
+        "head_of_information": _("Head of information"),
+        "principal": _("Principal"),
+        "comms": _("Communications section"),
+        "management": _("Management"),
+        "political": _("Political secretariat"),
+        "auditor": _("Auditor"),
+    }.get(role, role)
+
+
+def unit_kind_label(kind: str) -> str:
+    return {
+        "administration": _("Administration"),
+        "department": _("Department"),
+        "school": _("School"),
+    }.get(kind, kind)
