@@ -352,7 +352,7 @@ def units(eng: Engine, *, include_inactive: bool = False) -> list[dict[str, Any]
         ]
 
 
-def users(eng: Engine, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+def users(eng: Engine, *, include_inactive: bool = False) -> list[dict[str, Any]]:
     with eng.reading() as session:
         query = select(User).order_by(User.full_name)
         if not include_inactive:
@@ -372,11 +372,11 @@ def users(eng: Engine, *, include_inactive: bool = True) -> list[dict[str, Any]]
 
 def users_named(eng: Engine, usernames: list[str]) -> list[dict[str, Any]]:
     wanted = set(usernames)
-    return [u for u in users(eng, include_inactive=False) if u["username"] in wanted]
+    return [u for u in users(eng) if u["username"] in wanted]
 
 
 def user(eng: Engine, username: str) -> dict[str, Any]:
-    for found in users(eng):
+    for found in users(eng, include_inactive=True):
         if found["username"] == username:
             return found
     raise NotFound(f"Ukjend brukar: {username}", "unknown_user", value=username)

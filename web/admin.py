@@ -27,7 +27,10 @@ MIN_PASSWORD = 10
 @roles_required("admin")
 def users() -> str:
     return render_template(
-        "admin_users.html", users=queries.users(engine()), units=_unit_names(), roles=ROLES
+        "admin_users.html",
+        users=queries.users(engine(), include_inactive=True),
+        units=_unit_names(),
+        roles=ROLES,
     )
 
 

@@ -21,7 +21,7 @@ from web.vocabulary import role_label, unit_kind_label
 def choices(unit: str | None = None) -> dict[str, list[Option]]:
     """Options by JSON-Schema format; `username[]` (several people) lists the people of the
     case's unit, since moderators and the like come from there (A5)."""
-    people = queries.users(engine(), include_inactive=False)
+    people = queries.users(engine())
     units = queries.units(engine())
     return {
         "username": [Option(p["username"], f"{p['full_name']} ({p['username']})") for p in people],
@@ -90,7 +90,7 @@ def _names_by_format() -> dict[str, list[Option]]:
     """People and units by their display names, including those since deactivated."""
     people = [
         Option(p["username"], f"{p['full_name']} ({p['username']})")
-        for p in queries.users(engine())
+        for p in queries.users(engine(), include_inactive=True)
     ]
     units = [Option(u["id"], u["name"]) for u in queries.units(engine(), include_inactive=True)]
     return {"username": people, "username[]": people, "unit": units}
