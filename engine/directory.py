@@ -13,13 +13,14 @@ from engine import audit
 from engine.bootstrap import Engine
 from engine.errors import FormInvalid, NotFound, PermissionDenied
 from engine.models import Unit, User, UserRole
-from engine.passwords import verify_password
+from engine.passwords import hash_password, verify_password
 from engine.people import ROLES
 from engine.services import refresh_candidates
 
 _IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 UNIT_KINDS = ("administration", "department", "school")
+MIN_PASSWORD = 10
 
 
 def _admin(session: Session, username: str) -> User:
@@ -45,7 +46,8 @@ def _person_errors(session: Session, fields: dict[str, Any]) -> dict[str, tuple[
     return errors
 
 
-def create_user(eng: Engine, admin: str, fields: dict[str, Any], password_hash: str) -> str:
+def create_user(eng: Engine, admin: str, fields: dict[str, Any], password: str) -> str:
+    """A new local user; every problem with the form is reported at once."""
     now = eng.clock.now()
     with eng.transaction() as session:
         _admin(session, admin)
@@ -55,6 +57,8 @@ def create_user(eng: Engine, admin: str, fields: dict[str, Any], password_hash: 
             errors["username"] = ("identifier", {})
         elif session.get(User, username) is not None:
             errors["username"] = ("username_taken", {"value": username})
+        if len(password) < MIN_PASSWORD:
+            errors["password"] = ("min_length", {"limit": MIN_PASSWORD})
         if errors:
             raise FormInvalid(errors)
         roles = sorted(set(fields.get("roles") or []))
@@ -64,7 +68,7 @@ def create_user(eng: Engine, admin: str, fields: dict[str, Any], password_hash: 
                 full_name=fields["full_name"].strip(),
                 email=fields["email"].strip(),
                 unit_id=fields["unit_id"],
-                password_hash=password_hash,
+                password_hash=hash_password(password),
                 active=True,
                 roles=[UserRole(role=r) for r in roles],
             )

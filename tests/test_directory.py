@@ -37,7 +37,7 @@ def test_a_closed_unit_takes_no_new_people_or_cases(eng: Engine) -> None:
     assert "samferdsel" in {u["id"] for u in queries.units(eng, include_inactive=True)}
     with pytest.raises(FormInvalid) as refused:
         directory.create_user(
-            eng, "admin", PERSON | {"username": "ny", "unit_id": "samferdsel"}, "h"
+            eng, "admin", PERSON | {"username": "ny", "unit_id": "samferdsel"}, "eit langt passord"
         )
     assert set(refused.value.errors) == {"unit_id"}
     with pytest.raises(FormInvalid) as refused:

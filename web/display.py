@@ -8,10 +8,12 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_datetime, format_timedelta
 from flask_login import current_user
+from markupsafe import Markup
 
 from engine import services
 from web.extensions import engine
 from web.forms_support import present_data, warning_texts
+from web.i18n import lang
 from web.vocabulary import event_label, role_label, status_label, unit_kind_label
 
 
@@ -40,6 +42,14 @@ def is_overdue(due: datetime | str | None) -> bool:
     return due < engine().clock.now()
 
 
+def from_diagram(text: str | None) -> Markup | str:
+    """Names written in the diagrams and forms are Nynorsk; on a Bokmål or English page,
+    say so, so that screen readers pronounce them right (WCAG 3.1.2)."""
+    if not text or lang() == "nn":
+        return text or ""
+    return Markup('<span lang="nn">{}</span>').format(text)
+
+
 def _task_count() -> int:
     if not current_user.is_authenticated:
         return 0
@@ -55,6 +65,7 @@ def init_app(app: Flask) -> None:
         role_label=role_label,
         unit_kind_label=unit_kind_label,
         warning_texts=warning_texts,
+        from_diagram=from_diagram,
     )
     app.jinja_env.globals.update(is_overdue=is_overdue, present_data=present_data)
 

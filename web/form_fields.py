@@ -107,6 +107,17 @@ def options_for(prop: dict[str, Any], lang: str, choices: dict[str, list[Option]
     return list(choices.get(items.get("format", "") + ("[]" if several else ""), []))
 
 
+def initial_values(schema: dict[str, Any], username: str, unit_id: str) -> dict[str, Any]:
+    """What a blank form shows: the same defaults the engine fills in for empty fields
+    (`x-default`), so the person sees them and can change them."""
+    known = {"actor": username, "actor_unit": unit_id}
+    return {
+        name: known[prop["x-default"]]
+        for name, prop in schema.get("properties", {}).items()
+        if prop.get("x-default") in known
+    }
+
+
 def parse_submission(schema: dict[str, Any], form: MultiDict[str, str]) -> dict[str, Any]:
     """Only the schema's fields; empty text is left out so `required` and revisable forms
     (which keep earlier answers for fields left empty) work as in the engine."""

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from engine import queries, services
 from engine.errors import FormInvalid
 from web.extensions import engine
-from web.form_fields import form_title, parse_submission
+from web.form_fields import form_title, initial_values, parse_submission
 from web.forms_support import form_view
 from web.i18n import lang
 
@@ -54,7 +54,9 @@ def _form_page(
     if current_user.read_only:
         abort(403)
     process = queries.startable_process(engine(), current_user.username, process_id)
-    page_form = form_view(process.form, values or {}, error)
+    if values is None:
+        values = initial_values(process.form, current_user.username, current_user.unit_id)
+    page_form = form_view(process.form, values, error)
     html = render_template(
         "start_form.html",
         process=process,
