@@ -215,11 +215,15 @@ def list_cases(
         if not (everything and sees_all_cases(user)):
             query = query.where(_took_part(username))
         if text.strip():
-            pattern = f"%{text.strip().lower()}%"
+            # The text is matched literally: % and _ typed by a person are not wildcards.
+            literal = text.strip().lower()
+            for special in ("\\", "%", "_"):
+                literal = literal.replace(special, "\\" + special)
+            pattern = f"%{literal}%"
             query = query.where(
                 or_(
-                    func.lower(ProcessInstance.title).like(pattern),
-                    func.lower(ProcessInstance.business_key).like(pattern),
+                    func.lower(ProcessInstance.title).like(pattern, escape="\\"),
+                    func.lower(ProcessInstance.business_key).like(pattern, escape="\\"),
                 )
             )
         if status:

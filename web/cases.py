@@ -57,7 +57,7 @@ def diagram(instance_id: int) -> Response:
 def history_json(instance_id: int) -> Response:
     case = queries.case_page(engine(), instance_id, current_user.username)
     body = json.dumps(_export(case), ensure_ascii=False, indent=2)
-    return _download(body, "application/json", f"sak-{instance_id}-historikk.json")
+    return _download(body, "application/json; charset=utf-8", f"sak-{instance_id}-historikk.json")
 
 
 @bp.get("/<int:instance_id>/history.csv")
@@ -78,7 +78,7 @@ def history_csv(instance_id: int) -> Response:
                 json.dumps(event["detail"], ensure_ascii=False, sort_keys=True),
             ]
         )
-    return _download(out.getvalue(), "text/csv", f"sak-{instance_id}-historikk.csv")
+    return _download(out.getvalue(), "text/csv; charset=utf-8", f"sak-{instance_id}-historikk.csv")
 
 
 def _export(case: dict) -> dict:
@@ -93,7 +93,7 @@ def _export(case: dict) -> dict:
     return exported
 
 
-def _download(body: str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=f"{mimetype}; charset=utf-8")
+def _download(body: str, content_type: str, filename: str) -> Response:
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -30,7 +30,9 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
     if not target:
         return fallback
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read a backslash as "/", so a path starting "/" + backslash would leave the site.
+    odd = "\\" in target or any(ord(c) < 32 for c in target)
+    if odd or parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
     return target
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -14,13 +14,17 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Static files hold nothing personal and may be cached.
+PUBLIC_PREFIXES = ("/static/", "/vendor/")
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def secure_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user.is_authenticated and response.mimetype == "text/html":
+        if current_user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
             # Case data is personal: a shared office PC must not show it from its cache.
             response.headers["Cache-Control"] = "no-store"
         return response
