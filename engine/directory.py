@@ -14,7 +14,7 @@ from engine.bootstrap import Engine
 from engine.errors import FormInvalid, NotFound, PermissionDenied
 from engine.models import Unit, User, UserRole
 from engine.passwords import hash_password, verify_password
-from engine.people import ROLES
+from engine.people import ROLES, is_read_only
 from engine.services import refresh_candidates
 
 _IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -27,6 +27,8 @@ def _admin(session: Session, username: str) -> User:
     user = session.get(User, username)
     if user is None or not user.active or "admin" not in user.role_names:
         raise PermissionDenied("Berre administratorar kan gjere dette.", "admin_only")
+    if is_read_only(user):  # an auditor changes nothing, whatever else they hold
+        raise PermissionDenied("Revisorar kan lese alt, men ikkje endre noko.", "read_only")
     return user
 
 

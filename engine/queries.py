@@ -24,8 +24,8 @@ from engine.models import (
     Unit,
     User,
 )
-from engine.people import get_user, is_read_only, starter_rule
-from engine.services import show_instance, task_as_dict, why_may_not_act
+from engine.people import get_user, is_read_only
+from engine.services import show_instance, step_form, task_as_dict, why_may_not_act
 
 # Roles that see every case: the comms section follows everything (G11), admins run the
 # system and auditors check it.
@@ -102,8 +102,7 @@ def startable_processes(eng: Engine, username: str) -> list[StartableProcess]:
         )
         found = []
         for definition in definitions:
-            start_form = definition.task_meta.get("start_form")
-            form = eng.cache.form(definition, start_form) if start_form else {"type": "object"}
+            form = step_form(eng, definition, definition.task_meta.get("start_form"))
             found.append(
                 StartableProcess(
                     process_id=definition.process_id,
@@ -132,8 +131,11 @@ def task_form(eng: Engine, task_id: str) -> dict[str, Any]:
             raise NotFound(f"Ukjend oppgåve: {task_id}", "unknown_task")
         instance = session.get(ProcessInstance, task.instance_id)
         definition = session.get(ProcessDefinition, instance.definition_id)
-        form_name = definition.task_meta["elements"].get(task.element_id, {}).get("form")
-        return eng.cache.form(definition, form_name) if form_name else {"type": "object"}
+        return step_form(eng, definition, _element(definition, task).get("form"))
+
+
+def _element(definition: ProcessDefinition, task: HumanTask) -> dict[str, Any]:
+    return definition.task_meta["elements"].get(task.element_id, {})
 
 
 def _forms(eng: Engine, definition: ProcessDefinition) -> dict[str, dict[str, Any]]:
@@ -165,8 +167,7 @@ def task_page(eng: Engine, task_id: str, username: str) -> dict[str, Any]:
             raise refusal or PermissionDenied(
                 f"Du kan ikkje utføre oppgåva «{task.name}».", "not_candidate", task=task.name
             )
-        element = definition.task_meta["elements"].get(task.element_id, {})
-        form_name = element.get("form")
+        element = _element(definition, task)
         workflow = runtime.load_state(eng.cache.get(definition), instance.state)
         data = (
             runtime.task_data(workflow, task_id)
@@ -184,11 +185,9 @@ def task_page(eng: Engine, task_id: str, username: str) -> dict[str, Any]:
                 "process_name": definition.name,
             },
             "documentation": element.get("documentation"),
-            "form": eng.cache.form(definition, form_name) if form_name else {"type": "object"},
+            "form": step_form(eng, definition, element.get("form")),
             "data": data,
             "may_act": may_act and not is_read_only(user),
-            "may_delegate": may_act and not is_read_only(user) and len(task.candidates) > 1,
-            "own_lane": task.candidate_rule == starter_rule(instance.started_by),
             "forms": _forms(eng, definition),
         }
 

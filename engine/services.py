@@ -72,7 +72,7 @@ def deploy_uploaded(eng: Engine, uploads: dict[str, bytes], actor: str) -> list[
         return deploy_definitions(eng, [folder], actor)
 
 
-def _form(eng: Engine, definition: ProcessDefinition, name: str | None) -> dict[str, Any]:
+def step_form(eng: Engine, definition: ProcessDefinition, name: str | None) -> dict[str, Any]:
     """The step's form; a step without one accepts no fields at all."""
     return eng.cache.form(definition, name) if name else {"type": "object"}
 
@@ -86,7 +86,7 @@ def start_process(eng: Engine, process_id: str, username: str, data: dict[str, A
         actor = _acting_user(session, username)
         definition = latest_definition(session, process_id)
         bundle = eng.cache.get(definition)
-        schema = _form(eng, definition, definition.task_meta.get("start_form"))
+        schema = step_form(eng, definition, definition.task_meta.get("start_form"))
         context = forms.FormContext(session, actor, {})
         cleaned = forms.validate(schema, data, context)
         cleaned["applicant"] = actor.username
@@ -125,7 +125,7 @@ def complete_human_task(
         definition = session.get(ProcessDefinition, instance.definition_id)
         workflow = runtime.load_state(eng.cache.get(definition), instance.state)
         element = definition.task_meta["elements"].get(task.element_id, {})
-        schema = _form(eng, definition, element.get("form"))
+        schema = step_form(eng, definition, element.get("form"))
         context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id))
         cleaned = forms.validate(schema, data, context)
         snapshot = runtime.complete_task(workflow, task_id, cleaned, now)

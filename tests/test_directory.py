@@ -56,3 +56,10 @@ def test_a_closed_unit_takes_no_new_people_or_cases(eng: Engine) -> None:
 def test_only_admins_close_units(eng: Engine) -> None:
     with pytest.raises(PermissionDenied):
         directory.set_unit_active(eng, "infosjef", "molde_vgs", False)
+
+
+def test_an_admin_who_is_also_auditor_changes_nothing(eng: Engine) -> None:
+    services.set_user_roles(eng, "admin", ["admin", "auditor"], "admin")
+    with pytest.raises(PermissionDenied) as refused:
+        directory.set_unit_active(eng, "admin", "molde_vgs", True)
+    assert refused.value.code == "read_only"
