@@ -32,7 +32,7 @@ setup: $(STAMP) $(COMPILED) frontend
 
 run: setup
 	$(BIN)/someflyt init --demo
-	$(BIN)/someflyt serve --port $(PORT)
+	$(BIN)/someflyt up --port $(PORT)
 
 test: setup
 	$(BIN)/ruff check .

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -14,6 +14,7 @@ from engine.config import Settings
 from engine.db import READ_ONLY, make_engine, make_session_factory
 from engine.definitions import DefinitionCache
 from engine.errors import Conflict
+from engine.notifications import OUTBOX_KEY
 
 
 class Engine:
@@ -27,14 +28,21 @@ class Engine:
         self.sessions = make_session_factory(self.db)
         self.cache = cache or DefinitionCache()
         self.clock: Clock = clock or SystemClock()
+        # Told the ids of notifications a unit of work queued, after it committed (the web
+        # app hands them to the broker at once; the beat sweep finds any that were missed).
+        self.on_outbox: Callable[[list[int]], None] | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A unit of work: commits when the block ends normally, otherwise rolls back."""
         session = self.sessions()
+        queued: list[int] = []
         try:
             with session.begin():
                 yield session
+                if session.info.get(OUTBOX_KEY):
+                    session.flush()
+                    queued = [message.id for message in session.info.pop(OUTBOX_KEY)]
         except StaleDataError as exc:
             raise Conflict(
                 "Saka vart endra av nokon andre i same augneblink. Prøv igjen.", "concurrent_change"
@@ -49,6 +57,8 @@ class Engine:
             ) from exc
         finally:
             session.close()
+        if queued and self.on_outbox is not None:
+            self.on_outbox(queued)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

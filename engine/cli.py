@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from typing import Any
 from engine import services
 from engine.bootstrap import Engine, bootstrap
 from engine.clock import parse_moment
+from engine.config import instance_folder
 from engine.demo import load_demo
 from engine.errors import SomeflytError
 from engine.migrate import upgrade_to_head
@@ -142,6 +146,50 @@ def cmd_serve(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     return {}, ""
 
 
+def _interrupt(*_: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; let the children end
+    raise KeyboardInterrupt
+
+
+def cmd_up(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
+    """Web, a Celery worker and beat together (the embedded `make run`); Ctrl-C stops all."""
+    eng.dispose()  # the children open their own connections
+    celery = [sys.executable, "-m", "celery", "-A", "tasks.celery_app"]
+    schedule = str(instance_folder() / "celerybeat-schedule")
+    commands = {
+        "worker": [*celery, "worker", "--loglevel=INFO", "--pool=solo"],
+        "beat": [*celery, "beat", "--loglevel=INFO", "--schedule", schedule],
+        "web": [
+            sys.executable,
+            "-m",
+            "engine.cli",
+            "serve",
+            "--host",
+            args.host,
+            "--port",
+            str(args.port),
+        ],
+    }
+    env = os.environ.copy()
+    env.setdefault("SOMEFLYT_BASE_URL", f"http://{args.host}:{args.port}")
+    children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
+    # SIGTERM (a service manager, `kill`) stops the children too, like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while all(child.poll() is None for child in children.values()):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            child.wait(timeout=20)
+    stopped = {name: child.returncode for name, child in children.items()}
+    return stopped, "Stoppa: " + ", ".join(f"{n} ({c})" for n, c in stopped.items())
+
+
 class AuditBroken(Exception):
     def __init__(self, message: str, detail: dict[str, Any]) -> None:
         super().__init__(message)
@@ -197,9 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("run", cmd_timers_run, "fire every timer due now", timers).add_argument(
         "--now", type=_moment, help="ISO-8601 moment to treat as now"
     )
-    serve = add("serve", cmd_serve, "serve the web UI")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    for name, handler, text in (
+        ("serve", cmd_serve, "serve the web UI (development server)"),
+        ("up", cmd_up, "web, Celery worker and beat together (the embedded set-up)"),
+    ):
+        serve = add(name, handler, text)
+        serve.add_argument("--host", default="127.0.0.1")
+        serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", required=True
     )

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.errors import WorkflowFailed
-from engine.models import Account, AccountModerator, HumanTask, OutboxMessage, ProcessInstance
+from engine.models import Account, AccountModerator, HumanTask, ProcessInstance
+from engine.notifications import add_notification, is_confidential
 from engine.runtime import ServiceCall
 
 
@@ -70,21 +71,18 @@ def _register_account(
 def _notify(
     session: Session, instance: ProcessInstance, call: ServiceCall, actor: str, now: datetime
 ) -> None:
-    """Queue a notification per recipient in the outbox; Celery delivers it after commit."""
+    """Queue a notification per recipient in the outbox; a worker delivers it after commit."""
     recipients = _resolve_recipients(session, instance, call.params.get("recipients") or [])
     template = str(call.params["template"])
     for recipient in recipients:
-        session.add(
-            OutboxMessage(
-                idempotency_key=f"{call.task_id}:{recipient}",
-                kind="notification",
-                recipient=recipient,
-                template=template,
-                instance_id=instance.id,
-                created_at=now,
-                # Only the case title and a link target: content stays in the case (G10).
-                payload={"instance_id": instance.id, "title": instance.title},
-            )
+        add_notification(
+            session,
+            f"{call.task_id}:{recipient}",
+            recipient,
+            template,
+            instance,
+            now,
+            confidential=is_confidential(call.data),
         )
     audit.record(
         session,

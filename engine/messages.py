@@ -213,6 +213,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Enheten har {count} aktive brukere. Flytt dem til en annen enhet først.",
         "en": "The unit has {count} active users. Move them to another unit first.",
     },
+    "unknown_notification": {
+        "nn": "Det finst inga mislukka melding med denne nummeret.",
+        "nb": "Det finnes ingen mislykket melding med dette nummeret.",
+        "en": "There is no failed notification with this number.",
+    },
     "no_files": {
         "nn": "Vel minst éi BPMN-fil å laste opp.",
         "nb": "Velg minst én BPMN-fil å laste opp.",

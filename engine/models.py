@@ -230,6 +230,10 @@ class OutboxMessage(Base):
     """Side effects written in the state change's transaction; Celery delivers them later."""
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_recipient", "recipient", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -241,3 +245,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # pending -> sending (claimed by a worker until lease_until) -> sent | failed (shown to admins)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    next_attempt_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    read_at: Mapped[datetime | None]  # seen in the app's notification list

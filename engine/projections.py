@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import parse_duration
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
+from engine.notifications import add_notification, is_confidential
 from engine.people import InstanceContext, resolve_lane
 from engine.runtime import Snapshot
 
@@ -63,6 +64,19 @@ def sync_human_tasks(
         )
         row.candidate_rows = [HumanTaskCandidate(username=name) for name in sorted(candidates)]
         session.add(row)
+        for name in sorted(candidates):  # everyone who may take it hears that it waits
+            add_notification(
+                session,
+                f"task_ready:{task.id}:{name}",
+                name,
+                "task_ready",
+                instance,
+                now,
+                confidential=is_confidential(snapshot.data),
+                task_id=task.id,
+                task=task.name,
+                due_at=row.due_at.isoformat() if row.due_at else None,
+            )
 
 
 def update_instance(

@@ -31,6 +31,7 @@ from engine.models import (
     User,
     UserRole,
 )
+from engine.notifications import add_notification, is_confidential
 from engine.people import ROLES, candidates_for, get_user, is_read_only, starter_rule
 from engine.projections import sync_human_tasks, update_instance
 
@@ -185,6 +186,22 @@ def delegate_human_task(eng: Engine, task_id: str, username: str, to: str) -> No
         if to not in task.candidates:  # candidates never include the applicant of a decision
             raise FormInvalid({"to": ("not_candidate_delegate", {"value": to, "task": task.name})})
         task.assignee = to
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        data = runtime.task_data(
+            runtime.load_state(eng.cache.get(definition), instance.state), task_id
+        )
+        add_notification(
+            session,
+            f"task_delegated:{task.id}:{to}:{now.isoformat()}",
+            to,
+            "task_delegated",
+            instance,
+            now,
+            confidential=is_confidential(data),
+            task_id=task.id,
+            task=task.name,
+            due_at=task.due_at.isoformat() if task.due_at else None,
+        )
         audit.record(
             session,
             now,

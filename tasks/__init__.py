@@ -1,1 +1,1 @@
-"""Celery jobs (notifications, timers). Thin until the worker issue: see engine.services."""
+"""Celery: deliver notifications and drive timers. Jobs are thin; the work is in `engine`."""

@@ -107,7 +107,12 @@ def eng(
 @pytest.fixture
 def app(eng: Engine) -> Flask:
     """The web app on the test engine; CSRF stays on, as in production."""
-    return create_app(eng, SECRET_KEY="test-secret", RATELIMIT_STORAGE_URI="memory://")
+    return create_app(
+        eng,
+        SECRET_KEY="test-secret",
+        RATELIMIT_STORAGE_URI="memory://",
+        ENQUEUE_NOTIFICATIONS=False,
+    )
 
 
 def school_application(**overrides: Any) -> dict[str, Any]:

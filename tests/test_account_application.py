@@ -73,10 +73,16 @@ def test_school_application_happy_path(eng):
     assert completed["actor"] == "rektor.alesund"
     assert completed["detail"]["data"]["moderators"] == ["laerar.alesund", "laerar2.alesund"]
     with eng.transaction() as session:
-        recipients = session.scalars(
-            select(OutboxMessage.recipient).where(OutboxMessage.instance_id == instance_id)
+        queued = session.execute(
+            select(OutboxMessage.template, OutboxMessage.recipient)
+            .where(OutboxMessage.instance_id == instance_id)
+            .order_by(OutboxMessage.id)
         ).all()
-    assert sorted(recipients) == ["laerar.alesund", "laerar2.alesund"]  # applicant and deputy
+    assert queued == [
+        ("task_ready", "rektor.alesund"),  # the principal hears the application waits
+        ("account_application_approved", "laerar.alesund"),  # the applicant
+        ("account_application_approved", "laerar2.alesund"),  # the deputy is told
+    ]
     assert services.verify_audit(eng).ok
 
 

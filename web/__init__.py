@@ -6,15 +6,18 @@ Views stay thin: they read the request, call one use case in `engine` and render
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.bootstrap import Engine, bootstrap
 from web import (
     admin,
+    alerts,
     auditing,
     auth,
     cases,
     display,
     errors,
+    health,
     i18n,
     inbox,
     registry,
@@ -29,8 +32,15 @@ from web.settings import web_config
 def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
     app = Flask(__name__)
     app.config.update(web_config(overrides))
-    app.extensions["someflyt"] = engine or bootstrap()
+    eng = app.extensions["someflyt"] = engine or bootstrap()
+    if app.config["ENQUEUE_NOTIFICATIONS"] and eng.on_outbox is None:
+        from tasks.jobs import enqueue_deliveries  # Celery only where the web hands work over
 
+        eng.on_outbox = enqueue_deliveries
+
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -38,11 +48,7 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
     errors.init_app(app)
     display.init_app(app)
     security.init_app(app)
-    for module in (auth, inbox, start, cases, registry, auditing, admin, vendor):
+    for module in (auth, inbox, start, cases, registry, auditing, admin, vendor, health, alerts):
         app.register_blueprint(module.bp)
-
-    @app.get("/healthz")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import directory, queries, services
+from engine import delivery, directory, queries, services
 from engine.errors import DefinitionInvalid, FormInvalid
 from engine.people import ROLES
 from web.auth import roles_required
@@ -159,6 +159,20 @@ def deploy() -> Any:
     status = 422 if problems or error else 200
     html = render_template("admin_deploy.html", problems=problems, results=results, error=error)
     return html, status
+
+
+@bp.get("/notifications")
+@roles_required("admin")
+def notifications() -> str:
+    return render_template("admin_notifications.html", failed=delivery.failed(engine()))
+
+
+@bp.post("/notifications/<int:outbox_id>/retry")
+@roles_required("admin")
+def retry_notification(outbox_id: int) -> Any:
+    delivery.retry(engine(), outbox_id, current_user.username)
+    flash(_("The notification will be sent again."), "success")
+    return redirect(url_for("admin.notifications"))
 
 
 def _unit_names() -> dict[str, str]:

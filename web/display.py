@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_timedelta
 from flask_login import current_user
 from markupsafe import Markup
 
-from engine import services
+from engine import notifications, services
 from web.extensions import engine
 from web.forms_support import present_data, warning_texts
 from web.i18n import lang
@@ -51,8 +51,6 @@ def from_diagram(text: str | None) -> Markup | str:
 
 
 def _task_count() -> int:
-    if not current_user.is_authenticated:
-        return 0
     return len(services.list_human_tasks(engine(), current_user.username))
 
 
@@ -71,4 +69,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
-        return {"task_count": _task_count()}
+        if not current_user.is_authenticated:
+            return {"task_count": 0, "unread_count": 0}
+        return {
+            "task_count": _task_count(),
+            "unread_count": notifications.unread_count(engine(), current_user.username),
+        }

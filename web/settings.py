@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from engine.config import instance_folder
+
 
 def web_config(overrides: dict[str, Any]) -> dict[str, Any]:
     config = _defaults() | overrides
@@ -25,7 +27,16 @@ def _defaults() -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a long application form must not expire mid-way
         "RATELIMIT_STORAGE_URI": os.environ.get("SOMEFLYT_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down must not stop logins: count in memory until it is back.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Behind N reverse proxies, trust N X-Forwarded-For hops (the limiter keys on the
+        # client's address, not the proxy's).
+        "PROXY_COUNT": int(os.environ.get("SOMEFLYT_PROXY_COUNT", "0")),
         "LOGIN_FAILURES_PER_MINUTE": int(os.environ.get("SOMEFLYT_LOGIN_FAILURES", "5")),
+        # Hand new notifications to the broker after each commit (tests turn it off; the beat
+        # sweep delivers whatever was not handed over).
+        "ENQUEUE_NOTIFICATIONS": True,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # uploads are diagrams, not videos
         "NODE_MODULES": Path(
             os.environ.get("SOMEFLYT_NODE_MODULES", Path(__file__).parent.parent / "node_modules")
@@ -35,9 +46,7 @@ def _defaults() -> dict[str, Any]:
 
 def _instance_secret() -> str:
     """A random key kept in the instance folder, so sessions survive a restart of `make run`."""
-    folder = Path(os.environ.get("SOMEFLYT_INSTANCE", Path.cwd() / "instance"))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "secret_key"
+    path = instance_folder() / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)

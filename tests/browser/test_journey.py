@@ -83,7 +83,7 @@ def test_account_application_journey(
     expect(teacher).to_have_url(re.compile(r"/$"))
     expect(teacher.locator("main table.list")).to_have_count(0)
     expect(teacher.locator("main p.empty")).to_be_visible()
-    expect(teacher.locator("nav .count")).to_have_text("0")
+    expect(teacher.locator("#task-count")).to_have_text("0")
     screenshot(teacher, "journey-01-teacher-inbox-empty")
 
     # --- starts "Søknad om offisiell konto" from the form ----------------------------------
@@ -161,7 +161,7 @@ def test_account_application_journey(
     clock.advance(timedelta(hours=3))
     principal = open_page()
     _log_in_by_keyboard(principal, "rektor.alesund")
-    expect(principal.locator("nav .count")).to_have_text("1")
+    expect(principal.locator("#task-count")).to_have_text("1")
     task_row = principal.locator("main table.list tbody tr")
     expect(task_row).to_have_count(1)
     expect(task_row.locator(f"a[href='{task_url}']")).to_be_visible()
@@ -197,7 +197,7 @@ def test_account_application_journey(
     principal.locator(f"main form[action='{task_url}'] button[type=submit]").click()
     expect(principal).to_have_url(re.compile(re.escape(case_url) + "$"))
     expect(principal.locator("main dd.status-completed")).to_contain_text(APPROVED)
-    expect(principal.locator("nav .count")).to_have_text("0")
+    expect(principal.locator("#task-count")).to_have_text("0")
 
     # --- the teacher sees the decision -----------------------------------------------------
     teacher.goto(case_url)

@@ -56,7 +56,12 @@ def test_the_403_page_speaks_the_users_language(eng, login):
 
 
 def test_an_unexpected_error_gets_the_500_page_without_details(eng, caplog):
-    app = create_app(eng, SECRET_KEY="test-secret", RATELIMIT_STORAGE_URI="memory://")
+    app = create_app(
+        eng,
+        SECRET_KEY="test-secret",
+        RATELIMIT_STORAGE_URI="memory://",
+        ENQUEUE_NOTIFICATIONS=False,
+    )
 
     @app.get("/boom")
     def boom() -> str:
@@ -73,6 +78,7 @@ def test_a_csrf_failure_and_the_rate_limit_get_error_pages(eng):
         SECRET_KEY="test-secret",
         RATELIMIT_STORAGE_URI="memory://",
         LOGIN_FAILURES_PER_MINUTE=1,
+        ENQUEUE_NOTIFICATIONS=False,
     )
     b = Browser(app.test_client())
     assert_error_page(b.post("/language", {"lang": "en"}, csrf=False), 400)

@@ -34,7 +34,7 @@ def task_rows(page) -> dict[str, object]:
 
 
 def nav_count(page) -> int:
-    return int(text_of(one(page, '//nav//span[@class="count"]')))
+    return int(text_of(one(page, '//nav//span[@id="task-count"]')))
 
 
 @pytest.fixture

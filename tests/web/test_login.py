@@ -93,6 +93,7 @@ def strict_app(eng) -> Flask:
         SECRET_KEY="test-secret",
         RATELIMIT_STORAGE_URI="memory://",
         LOGIN_FAILURES_PER_MINUTE=3,
+        ENQUEUE_NOTIFICATIONS=False,
     )
 
 

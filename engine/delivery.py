@@ -1,0 +1,190 @@
+"""Delivering queued notifications by e-mail, once, with retries.
+
+A worker claims a row with a lease (a short transaction), sends outside any transaction (no
+lock is held while an SMTP server thinks), then records the outcome (another short
+transaction). A worker that dies mid-send leaves the lease to expire; the beat sweep then
+queues the row again. The only way to send twice is a crash in the instant between the SMTP
+server's "250 OK" and our commit; the stable Message-ID lets mail programs fold that resend.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from engine import audit, mail
+from engine.bootstrap import Engine
+from engine.errors import NotFound, PermissionDenied
+from engine.models import OutboxMessage, User
+from engine.notifications import OUTBOX_KEY
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)  # longer than an SMTP conversation may take (timeout 30 s)
+
+
+@dataclass(frozen=True)
+class Claim:
+    outbox_id: int
+    attempt: int
+    message: Any  # email.message.EmailMessage
+
+
+def due_ids(eng: Engine, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Rows to (re)queue: pending and due, or claimed by a worker whose lease ran out."""
+    now = now or eng.clock.now()
+    with eng.reading() as session:
+        return list(
+            session.scalars(
+                select(OutboxMessage.id)
+                .where(
+                    or_(
+                        (OutboxMessage.status == "pending")
+                        & (OutboxMessage.next_attempt_at <= now),
+                        (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
+                    )
+                )
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(limit)
+            )
+        )
+
+
+def deliver(eng: Engine, outbox_id: int) -> str:
+    """Send one notification if it is still due; returns what happened (for logs and tests)."""
+    claim = _claim(eng, outbox_id)
+    if claim is None:
+        return "skipped"
+    try:
+        mail.send(claim.message, eng.settings.mail)
+    except (OSError, smtplib.SMTPException) as exc:
+        return _failed_attempt(eng, claim, f"{type(exc).__name__}: {exc}")
+    _sent(eng, claim)
+    return "sent"
+
+
+def _claim(eng: Engine, outbox_id: int) -> Claim | None:
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        # One UPDATE decides who delivers: a second worker with the same id changes no row.
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == outbox_id,
+                or_(
+                    (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                    (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
+                ),
+            )
+            .values(
+                status="sending",
+                lease_until=now + LEASE,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        ).rowcount
+        if not claimed:
+            return None
+        row = session.get(OutboxMessage, outbox_id)
+        person = session.get(User, row.recipient)
+        address = person.email if person else ""
+        message = mail.compose(
+            row.template,
+            row.payload,
+            row.idempotency_key,
+            person.full_name if person else row.recipient,
+            address,
+            eng.settings.mail,
+            eng.settings.base_url,
+            now,
+        )
+        return Claim(outbox_id, row.attempts, message)
+
+
+def _sent(eng: Engine, claim: Claim) -> None:
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == claim.outbox_id, OutboxMessage.attempts == claim.attempt)
+            .values(status="sent", delivered_at=now, lease_until=None, last_error=None)
+        )
+
+
+def _failed_attempt(eng: Engine, claim: Claim, error: str) -> str:
+    """Back off exponentially; after the last attempt the row is failed and admins see it."""
+    now = eng.clock.now()
+    settings = eng.settings.mail
+    with eng.transaction() as session:
+        row = session.get(OutboxMessage, claim.outbox_id, with_for_update=True)
+        if row.attempts != claim.attempt or row.status != "sending":
+            return "superseded"  # our lease ran out and another worker took over
+        row.last_error = error[:2000]
+        row.lease_until = None
+        if row.attempts >= settings.max_attempts:
+            row.status = "failed"
+            audit.record(
+                session,
+                now,
+                "system",
+                "notification_failed",
+                instance_id=row.instance_id,
+                detail={"outbox_id": row.id, "recipient": row.recipient, "error": row.last_error},
+            )
+            log.warning("notification %s failed for good: %s", row.id, error)
+            return "failed"
+        row.status = "pending"
+        delay = settings.retry_base_seconds * 2 ** (row.attempts - 1)
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        return "retry"
+
+
+# --- for admins --------------------------------------------------------------------------------
+
+
+def failed(eng: Engine) -> list[dict[str, Any]]:
+    with eng.reading() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.created_at.desc())
+        )
+        return [
+            {
+                "id": m.id,
+                "recipient": m.recipient,
+                "template": m.template,
+                "instance_id": m.instance_id,
+                "created_at": m.created_at,
+                "attempts": m.attempts,
+                "last_error": m.last_error,
+            }
+            for m in rows
+        ]
+
+
+def retry(eng: Engine, outbox_id: int, admin: str) -> None:
+    """Give a failed notification a fresh set of attempts (after the mail server is fixed)."""
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        user = session.get(User, admin)
+        if user is None or "admin" not in user.role_names or "auditor" in user.role_names:
+            raise PermissionDenied("Berre administratorar kan gjere dette.", "admin_only")
+        row = session.get(OutboxMessage, outbox_id, with_for_update=True)
+        if row is None or row.status != "failed":
+            raise NotFound(f"Ingen mislukka melding {outbox_id}", "unknown_notification")
+        row.status = "pending"
+        row.attempts = 0
+        row.next_attempt_at = now
+        audit.record(
+            session,
+            now,
+            admin,
+            "notification_retried",
+            instance_id=row.instance_id,
+            detail={"outbox_id": row.id, "recipient": row.recipient},
+        )
+        session.info.setdefault(OUTBOX_KEY, []).append(row)  # queued again after commit

@@ -1,0 +1,119 @@
+"""E-mail: the text of each notification (Nynorsk, as the county writes) and sending it by SMTP,
+or to a folder of .eml files when no SMTP server is configured (the embedded default)."""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import ssl
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.config import MailSettings
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+# template -> (subject, body). Placeholders: {title}, {task}, {due}, {link}. The body names the
+# case and the step, never what was written in it (G10): the link leads to the content.
+TEXTS: dict[str, tuple[str, str]] = {
+    "task_ready": (
+        "Oppgåve til deg: {task}",
+        "Ei oppgåve ventar på deg i SoMe-flyt: «{task}» i saka «{title}».{due}\n\n"
+        "Opne oppgåva: {link}",
+    ),
+    "task_delegated": (
+        "Oppgåve gitt vidare til deg: {task}",
+        "Oppgåva «{task}» i saka «{title}» er gitt vidare til deg.{due}\n\nOpne oppgåva: {link}",
+    ),
+    "account_application_reminder": (
+        "Påminning: søknad ventar på avgjerd",
+        "Søknaden «{title}» har venta i tre dagar på avgjerd.\n\nOpne saka: {link}",
+    ),
+    "account_application_approved": (
+        "Søknaden er godkjend",
+        "Søknaden «{title}» er godkjend, og kontoen er ført i kontoregisteret. Du står der som "
+        "søkjar eller som stedfortredar for eigaren (A4).\n\nOpne saka: {link}",
+    ),
+    "account_application_rejected": (
+        "Søknaden er avslått",
+        "Søknaden «{title}» er avslått. Grunngjevinga står i saka.\n\nOpne saka: {link}",
+    ),
+}
+FALLBACK = ("Melding frå SoMe-flyt", "Det har skjedd noko i saka «{title}».\n\nOpne saka: {link}")
+CONFIDENTIAL_TITLE = "(teiepliktig sak: opne lenkja)"
+
+
+def compose(
+    template: str,
+    payload: dict[str, Any],
+    key: str,
+    to_name: str,
+    to_address: str,
+    settings: MailSettings,
+    base_url: str,
+    now: datetime,
+) -> EmailMessage:
+    subject, body = TEXTS.get(template, FALLBACK)
+    task_id = payload.get("task_id")
+    path = f"/tasks/{task_id}" if task_id else f"/cases/{payload['instance_id']}"
+    link = base_url + path
+    due = payload.get("due_at")
+    values = {
+        "title": payload.get("title") or CONFIDENTIAL_TITLE,
+        "task": payload.get("task") or "oppgåve",
+        "due": f" Frist: {_local(due)}." if due else "",
+        "link": link,
+    }
+    message = EmailMessage()
+    message["Subject"] = subject.format(**values)
+    message["From"] = settings.sender
+    message["To"] = formataddr((to_name, to_address))
+    message["Date"] = format_datetime(now)
+    # The same notification always has the same Message-ID, so a mail program shows a
+    # resend (after a crash between the server's OK and our commit) as one message.
+    message["Message-ID"] = f"<{message_id(key)}@someflyt>"
+    message.set_content(
+        body.format(**values) + "\n\n-- \nSoMe-flyt, Møre og Romsdal fylkeskommune\n"
+    )
+    return message
+
+
+def message_id(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _local(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(OSLO).strftime("%d.%m.%Y kl. %H:%M")
+
+
+def send(message: EmailMessage, settings: MailSettings) -> None:
+    """Hand the message over; raises OSError/smtplib.SMTPException when it was not accepted."""
+    if not settings.host:
+        _write_to_folder(message, settings)
+        return
+    context = ssl.create_default_context()
+    if settings.security == "ssl":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout_seconds, context=context
+        )
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+    with client:
+        if settings.security == "starttls":
+            client.starttls(context=context)
+        if settings.user:
+            client.login(settings.user, settings.password)
+        client.send_message(message)
+
+
+def _write_to_folder(message: EmailMessage, settings: MailSettings) -> None:
+    """The embedded sink: one file per notification, named by its id (a resend overwrites)."""
+    assert settings.folder is not None
+    settings.folder.mkdir(parents=True, exist_ok=True)
+    name = message["Message-ID"].strip("<>").split("@")[0]
+    temporary = settings.folder / f".{name}.tmp"
+    temporary.write_bytes(bytes(message))
+    temporary.replace(settings.folder / f"{name}.eml")

@@ -1,0 +1,53 @@
+"""The jobs. Stable names, ids as arguments, one unit of work each (see engine.delivery for
+why a delivery has a claim before and a record after the SMTP conversation)."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from celery import shared_task
+
+from engine import delivery, services
+from engine.bootstrap import Engine, bootstrap
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def engine() -> Engine:
+    """One engine per worker process, built on first use (after the fork)."""
+    eng = bootstrap()
+    eng.on_outbox = enqueue_deliveries  # notifications from fired timers go out at once
+    return eng
+
+
+@shared_task(name="someflyt.deliver_notification", acks_late=True, reject_on_worker_lost=True)
+def deliver_notification(outbox_id: int) -> str:
+    return delivery.deliver(engine(), outbox_id)
+
+
+@shared_task(name="someflyt.sweep", acks_late=True, reject_on_worker_lost=True)
+def sweep() -> dict[str, int]:
+    """Advance instances whose timers are due, each in its own transaction (FOR UPDATE SKIP
+    LOCKED on PostgreSQL, so overlapping sweeps never fire one twice), and queue every
+    notification that is due or whose worker died."""
+    eng = engine()
+    fired = services.fire_due_timers(eng)
+    due = delivery.due_ids(eng)
+    for outbox_id in due:
+        deliver_notification.delay(outbox_id)
+    return {"timers": len(fired), "queued": len(due)}
+
+
+def enqueue_deliveries(outbox_ids: list[int]) -> None:
+    """Hand fresh notifications to the broker right after their commit; if the broker is
+    down, the request still succeeds and the sweep delivers them later."""
+    for outbox_id in outbox_ids:
+        try:
+            deliver_notification.apply_async((outbox_id,), retry=False)
+        except Exception as exc:  # any broker failure: the outbox row is the source of truth
+            log.warning(
+                "broker unavailable; notification %s waits for the sweep: %s", outbox_id, exc
+            )
+            return

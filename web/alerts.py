@@ -1,0 +1,47 @@
+"""Varsel: the notifications a person has had, in the app (the same ones go out by e-mail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine import notifications
+from web.extensions import engine
+
+bp = Blueprint("alerts", __name__, url_prefix="/notifications")
+
+
+def describe(item: dict[str, Any]) -> dict[str, str]:
+    """A sentence and a link for one notification, in the reader's language."""
+    payload = item["payload"]
+    title = payload.get("title") or _("a confidential case")
+    task = payload.get("task") or ""
+    texts = {
+        "task_ready": _("“%(task)s” waits for you in “%(title)s”.", task=task, title=title),
+        "task_delegated": _("“%(task)s” in “%(title)s” was handed to you.", task=task, title=title),
+        "account_application_reminder": _(
+            "Reminder: the application “%(title)s” has waited three days for a decision.",
+            title=title,
+        ),
+        "account_application_approved": _("The application “%(title)s” was approved.", title=title),
+        "account_application_rejected": _("The application “%(title)s” was rejected.", title=title),
+    }
+    if payload.get("task_id"):
+        link = url_for("inbox.task", task_id=payload["task_id"])
+    else:
+        link = url_for("cases.show", instance_id=payload["instance_id"])
+    text = texts.get(item["template"], _("Something happened in “%(title)s”.", title=title))
+    return {"text": text, "link": link}
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    items = notifications.for_user(engine(), current_user.username)
+    shown = [item | describe(item) for item in items]
+    # Reading the page marks everything read (a GET that changes only the reader's own badge).
+    notifications.mark_read(engine(), current_user.username)
+    return render_template("notifications.html", items=shown)
