@@ -24,6 +24,7 @@ from engine.demo import SAMPLE_SCHOOL_APPLICATION, load_demo
 from engine.migrate import upgrade_to_head
 from engine.models import Base
 from engine.services import deploy_definitions
+from tests.smtp_sink import SmtpSink
 from web import create_app
 
 POSTGRES_URL = os.environ.get(
@@ -130,3 +131,11 @@ def central_application(**overrides: Any) -> dict[str, Any]:
         "deputy": "tilsett2",
         "mailbox": "samferdsel@mrfylke.no",
     } | overrides
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on a free loopback port (see tests/smtp_sink.py)."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

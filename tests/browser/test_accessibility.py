@@ -130,6 +130,10 @@ def test_approver_pages(open_page: Callable[..., Page], axe: AxeReport, eng: Eng
     wait_for_diagram(principal)
     axe.check(principal, "case-completed")
 
+    _goto(principal, "/notifications/")
+    expect(principal.locator("main ul.notifications li")).to_have_count(2)
+    axe.check(principal, "notifications")
+
     _goto(principal, "/accounts/")
     axe.check(principal, "registry")
     principal.locator("main table.list a[href^='/accounts/']").first.click()
@@ -176,6 +180,8 @@ def test_admin_pages(open_page: Callable[..., Page], axe: AxeReport) -> None:
     _submit(admin)
     expect(admin.locator("main [role=alert]")).to_be_visible()
     axe.check(admin, "admin-units-errors")
+    _goto(admin, "/admin/notifications")
+    axe.check(admin, "admin-notifications")
     _goto(admin, "/admin/deploy")
     axe.check(admin, "admin-deploy")
     _submit(admin)  # no file chosen
