@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import signal
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine import services
+from engine import directory, services
 from engine.bootstrap import Engine, bootstrap
 from engine.clock import parse_moment
 from engine.config import instance_folder
@@ -146,6 +147,18 @@ def cmd_serve(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     return {}, ""
 
 
+def cmd_create_admin(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
+    password = os.environ.get("SOMEFLYT_ADMIN_PASSWORD") or getpass.getpass("Passord: ")
+    fields = {
+        "username": args.username,
+        "full_name": args.name,
+        "email": args.email,
+        "unit_id": args.unit,
+    }
+    username = directory.create_first_admin(eng, fields, args.unit_name, password)
+    return {"username": username}, f"Administrator {username} er oppretta."
+
+
 def _interrupt(*_: object) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; let the children end
     raise KeyboardInterrupt
@@ -245,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("run", cmd_timers_run, "fire every timer due now", timers).add_argument(
         "--now", type=_moment, help="ISO-8601 moment to treat as now"
     )
+    admin = add("create-admin", cmd_create_admin, "the first administrator of a new install")
+    admin.add_argument("username")
+    admin.add_argument("--name", required=True, help="full name")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--unit", required=True, help="unit key, created if missing")
+    admin.add_argument("--unit-name", default="", help="name of a new unit")
     for name, handler, text in (
         ("serve", cmd_serve, "serve the web UI (development server)"),
         ("up", cmd_up, "web, Celery worker and beat together (the embedded set-up)"),

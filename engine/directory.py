@@ -4,6 +4,7 @@ changes reach open tasks), because candidates are resolved again in the same tra
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -53,38 +54,67 @@ def create_user(eng: Engine, admin: str, fields: dict[str, Any], password: str) 
     now = eng.clock.now()
     with eng.transaction() as session:
         _admin(session, admin)
-        username = (fields.get("username") or "").strip()
-        errors = _person_errors(session, fields)
-        if not _IDENTIFIER.match(username):
-            errors["username"] = ("identifier", {})
-        elif session.get(User, username) is not None:
-            errors["username"] = ("username_taken", {"value": username})
-        if len(password) < MIN_PASSWORD:
-            errors["password"] = ("min_length", {"limit": MIN_PASSWORD})
-        if errors:
-            raise FormInvalid(errors)
-        roles = sorted(set(fields.get("roles") or []))
-        session.add(
-            User(
-                username=username,
-                full_name=fields["full_name"].strip(),
-                email=fields["email"].strip(),
-                unit_id=fields["unit_id"],
-                password_hash=hash_password(password),
-                active=True,
-                roles=[UserRole(role=r) for r in roles],
+        return _add_user(session, admin, fields, password, now)
+
+
+def create_first_admin(eng: Engine, fields: dict[str, Any], unit_name: str, password: str) -> str:
+    """A fresh installation's first administrator, made from the command line by whoever runs
+    the server; refused once an active administrator exists (then admins add people)."""
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        admins = session.scalar(
+            select(func.count())
+            .select_from(User)
+            .join(UserRole)
+            .where(UserRole.role == "admin", User.active.is_(True))
+        )
+        if admins:
+            raise PermissionDenied(
+                "Det finst alt ein administrator; legg til folk i nettlesaren.", "admin_exists"
             )
+        unit_id = fields.get("unit_id") or ""
+        if _IDENTIFIER.match(unit_id) and session.get(Unit, unit_id) is None:
+            session.add(Unit(id=unit_id, name=unit_name or unit_id, kind="administration"))
+            session.flush()
+            audit.record(session, now, "setup", "unit_created", detail={"unit": unit_id})
+        return _add_user(session, "setup", fields | {"roles": ["admin"]}, password, now)
+
+
+def _add_user(
+    session: Session, actor: str, fields: dict[str, Any], password: str, now: datetime
+) -> str:
+    username = (fields.get("username") or "").strip()
+    errors = _person_errors(session, fields)
+    if not _IDENTIFIER.match(username):
+        errors["username"] = ("identifier", {})
+    elif session.get(User, username) is not None:
+        errors["username"] = ("username_taken", {"value": username})
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = ("min_length", {"limit": MIN_PASSWORD})
+    if errors:
+        raise FormInvalid(errors)
+    roles = sorted(set(fields.get("roles") or []))
+    session.add(
+        User(
+            username=username,
+            full_name=fields["full_name"].strip(),
+            email=fields["email"].strip(),
+            unit_id=fields["unit_id"],
+            password_hash=hash_password(password),
+            active=True,
+            roles=[UserRole(role=r) for r in roles],
         )
-        session.flush()
-        audit.record(
-            session,
-            now,
-            admin,
-            "user_created",
-            detail={"username": username, "unit": fields["unit_id"], "roles": roles},
-        )
-        refresh_candidates(session)
-        return username
+    )
+    session.flush()
+    audit.record(
+        session,
+        now,
+        actor,
+        "user_created",
+        detail={"username": username, "unit": fields["unit_id"], "roles": roles},
+    )
+    refresh_candidates(session)
+    return username
 
 
 def update_user(eng: Engine, admin: str, username: str, fields: dict[str, Any]) -> list[str]:

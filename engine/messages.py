@@ -213,6 +213,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Enheten har {count} aktive brukere. Flytt dem til en annen enhet først.",
         "en": "The unit has {count} active users. Move them to another unit first.",
     },
+    "admin_exists": {
+        "nn": "Det finst alt ein administrator; legg til folk i nettlesaren.",
+        "nb": "Det finnes allerede en administrator; legg til folk i nettleseren.",
+        "en": "An administrator already exists; add people in the browser.",
+    },
     "unknown_notification": {
         "nn": "Det finst inga mislukka melding med denne nummeret.",
         "nb": "Det finnes ingen mislykket melding med dette nummeret.",

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from engine import directory
+from engine.bootstrap import Engine
 from engine.cli import main
-from tests.conftest import central_application, school_application
+from engine.config import Settings
+from tests.conftest import WORKFLOWS, central_application, school_application
 
 SOMEFLYT = Path(sys.executable).parent / "someflyt"
 
@@ -142,3 +145,25 @@ def test_forbidden_and_unknown_are_clear_errors(eng, capsys):
     assert "Ukjend oppgåve" in capsys.readouterr().err
     assert main(["show", "4242", "--json"], eng=eng) == 1
     assert json.loads(capsys.readouterr().out)["error"] == "NotFound"
+
+
+def test_create_admin_makes_the_first_administrator_once(tmp_path):
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
+        "SOMEFLYT_ADMIN_PASSWORD": "eit langt passord",
+    }
+    assert run(["init"], env).returncode == 0  # a production install: no demo people
+    args = ["create-admin", "ida", "--name", "Ida Drift", "--email", "ida@mrfylke.no"]
+    made = run([*args, "--unit", "it", "--unit-name", "IT-drift", "--json"], env)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout) == {"username": "ida"}
+
+    again = run([*args[:1], "ola", *args[2:], "--unit", "it"], env)
+    assert again.returncode == 1
+    assert "Det finst alt ein administrator" in again.stderr
+
+    eng = Engine(Settings(env["DATABASE_URL"], WORKFLOWS))
+    try:
+        assert directory.authenticate(eng, "ida", "eit langt passord") == "ida"
+    finally:
+        eng.dispose()
