@@ -30,11 +30,15 @@ class MailSettings:
     max_attempts: int = 6
     retry_base_seconds: float = 30.0
     timeout_seconds: float = 30.0
+    # How long a worker's claim on a delivery holds; longer than an SMTP conversation may
+    # last, or a slow worker could be overtaken and the mail sent twice.
+    lease_seconds: float = 120.0
 
     @classmethod
     def from_env(cls) -> MailSettings:
         env = os.environ.get
         host = env("SOMEFLYT_SMTP_HOST", "")
+        timeout = float(env("SOMEFLYT_SMTP_TIMEOUT", "30"))
         return cls(
             host=host,
             port=int(env("SOMEFLYT_SMTP_PORT", "25")),
@@ -45,6 +49,8 @@ class MailSettings:
             folder=None if host else Path(env("SOMEFLYT_MAIL_DIR", instance_folder() / "mail")),
             max_attempts=int(env("SOMEFLYT_MAIL_MAX_ATTEMPTS", "6")),
             retry_base_seconds=float(env("SOMEFLYT_MAIL_RETRY_BASE_SECONDS", "30")),
+            timeout_seconds=timeout,
+            lease_seconds=max(float(env("SOMEFLYT_MAIL_LEASE_SECONDS", "120")), timeout + 5),
         )
 
 

@@ -24,7 +24,6 @@ from engine.models import OutboxMessage, User
 from engine.notifications import OUTBOX_KEY
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=2)  # longer than an SMTP conversation may take (timeout 30 s)
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,14 @@ class Claim:
     message: Any  # email.message.EmailMessage
 
 
+# A new row is handed to the broker right after its commit; the sweep leaves it that long
+# before queueing it again, so it is not queued twice while the first job waits its turn.
+HANDOVER_GRACE = timedelta(seconds=10)
+
+
 def due_ids(eng: Engine, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Rows to (re)queue: pending and due, or claimed by a worker whose lease ran out."""
+    """Rows to (re)queue: pending and due for a while, or claimed by a worker whose lease ran
+    out. A row due only just now is still in the broker from its own handover."""
     now = now or eng.clock.now()
     with eng.reading() as session:
         return list(
@@ -44,7 +49,7 @@ def due_ids(eng: Engine, now: datetime | None = None, limit: int = 500) -> list[
                 .where(
                     or_(
                         (OutboxMessage.status == "pending")
-                        & (OutboxMessage.next_attempt_at <= now),
+                        & (OutboxMessage.next_attempt_at <= now - HANDOVER_GRACE),
                         (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
                     )
                 )
@@ -82,7 +87,7 @@ def _claim(eng: Engine, outbox_id: int) -> Claim | None:
             )
             .values(
                 status="sending",
-                lease_until=now + LEASE,
+                lease_until=now + timedelta(seconds=eng.settings.mail.lease_seconds),
                 attempts=OutboxMessage.attempts + 1,
             )
         ).rowcount

@@ -9,6 +9,7 @@ import ssl
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -94,19 +95,24 @@ def send(message: EmailMessage, settings: MailSettings) -> None:
     if not settings.host:
         _write_to_folder(message, settings)
         return
-    context = ssl.create_default_context()
     if settings.security == "ssl":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=settings.timeout_seconds, context=context
+            settings.host, settings.port, timeout=settings.timeout_seconds, context=_tls()
         )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
     with client:
         if settings.security == "starttls":
-            client.starttls(context=context)
+            client.starttls(context=_tls())
         if settings.user:
             client.login(settings.user, settings.password)
         client.send_message(message)
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """Loading the CA store costs ~50 ms: once per worker, and only where TLS is used."""
+    return ssl.create_default_context()
 
 
 def _write_to_folder(message: EmailMessage, settings: MailSettings) -> None:

@@ -227,7 +227,9 @@ def fire_due_timers(eng: Engine, now: datetime | None = None) -> list[dict[str, 
     fired = []
     for instance_id in due:
         try:
-            fired += _fire_instance_timers(eng, instance_id, now)
+            # Each instance fires at the clock's moment (not the sweep's start) when none
+            # was given, so the audit trail says when it really happened.
+            fired += _fire_instance_timers(eng, instance_id, max(now, eng.clock.now()))
         except WorkflowFailed as exc:  # one broken instance must not hold up everyone's timers
             _mark_failed(eng, instance_id, exc.message, now)
             fired.append({"instance_id": instance_id, "timers": [], "status": "failed"})

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
+from kombu import Queue
 
 from engine.config import instance_folder
 
@@ -56,4 +57,9 @@ app.conf.update(
     beat_schedule={
         "sweep": {"task": "someflyt.sweep", "schedule": SWEEP_SECONDS},
     },
+    # Sweeps have their own queue, which a worker serves in turn with the deliveries, so a
+    # backlog of mail never holds up the timers.
+    task_queues=(Queue("sweep"), Queue("celery")),
+    task_routes={"someflyt.sweep": {"queue": "sweep"}},
+    task_default_queue="celery",
 )
