@@ -8,7 +8,7 @@ CATALOGUES := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench clean setup frontend
+.PHONY: run test lint bench bench-worker clean setup frontend
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+
+bench-worker: $(STAMP)
+	$(BIN)/python benchmarks/bench_worker.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules $(COMPILED)

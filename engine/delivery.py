@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from engine import audit, mail
 from engine.bootstrap import Engine
 from engine.errors import NotFound, PermissionDenied
 from engine.models import OutboxMessage, User
-from engine.notifications import OUTBOX_KEY
+from engine.notifications import HANDOVER, OUTBOX_KEY
 
 log = logging.getLogger(__name__)
 
@@ -33,30 +33,47 @@ class Claim:
     message: Any  # email.message.EmailMessage
 
 
-# A new row is handed to the broker right after its commit; the sweep leaves it that long
-# before queueing it again, so it is not queued twice while the first job waits its turn.
-HANDOVER_GRACE = timedelta(seconds=10)
+# A pending row whose lease_until lies ahead is in the broker already (handed over after its
+# commit, see notifications.HANDOVER, or queued by a sweep): the sweep leaves it alone until
+# then.
 
 
-def due_ids(eng: Engine, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Rows to (re)queue: pending and due for a while, or claimed by a worker whose lease ran
-    out. A row due only just now is still in the broker from its own handover."""
-    now = now or eng.clock.now()
-    with eng.reading() as session:
-        return list(
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due and not in the broker, or claimed by a worker whose lease ran out."""
+    pending = (
+        (OutboxMessage.status == "pending")
+        & (OutboxMessage.next_attempt_at <= now)
+        & (OutboxMessage.lease_until.is_(None) | (OutboxMessage.lease_until < now))
+    )
+    abandoned = (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now)
+    return or_(pending, abandoned)
+
+
+def queue_due(eng: Engine, limit: int = 500) -> list[int]:
+    """The rows the sweep should hand to the broker now, marked so the next sweeps skip them
+    while they wait their turn (until the lease time; after that a lost job is queued again)."""
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        ids = list(
             session.scalars(
                 select(OutboxMessage.id)
-                .where(
-                    or_(
-                        (OutboxMessage.status == "pending")
-                        & (OutboxMessage.next_attempt_at <= now - HANDOVER_GRACE),
-                        (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
-                    )
-                )
+                .where(_due(now))
                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
                 .limit(limit)
+                .with_for_update(skip_locked=True)
             )
         )
+        if ids:
+            # An abandoned claim (its worker died) becomes pending again, queued like the rest.
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(
+                    status="pending",
+                    lease_until=now + timedelta(seconds=eng.settings.mail.lease_seconds),
+                )
+            )
+        return ids
 
 
 def deliver(eng: Engine, outbox_id: int) -> str:
@@ -184,6 +201,7 @@ def retry(eng: Engine, outbox_id: int, admin: str) -> None:
         row.status = "pending"
         row.attempts = 0
         row.next_attempt_at = now
+        row.lease_until = now + HANDOVER
         audit.record(
             session,
             now,

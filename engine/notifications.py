@@ -3,7 +3,7 @@ by people in the app, and delivered by e-mail by a worker (engine.delivery)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
@@ -14,7 +14,8 @@ from engine.models import OutboxMessage, ProcessInstance
 if TYPE_CHECKING:  # bootstrap imports the effects, which write notifications
     from engine.bootstrap import Engine
 
-OUTBOX_KEY = "outbox"  # session.info key: rows added in this unit of work (see Engine)
+OUTBOX_KEY = "outbox"
+HANDOVER = timedelta(seconds=15)  # session.info key: rows added in this unit of work (see Engine)
 
 
 def add_notification(
@@ -46,6 +47,8 @@ def add_notification(
         instance_id=instance.id,
         created_at=now,
         next_attempt_at=now,
+        # Handed to the broker after the commit; the sweep takes it only if that failed.
+        lease_until=now + HANDOVER,
         status="pending",
         attempts=0,
         payload=payload,

@@ -33,8 +33,8 @@ def sweep() -> dict[str, int]:
     LOCKED on PostgreSQL, so overlapping sweeps never fire one twice), and queue every
     notification that is due or whose worker died."""
     eng = engine()
-    due = delivery.due_ids(eng)  # before firing: what the timers queue now is handed over
-    fired = services.fire_due_timers(eng)
+    fired = services.fire_due_timers(eng)  # what these queue is handed over at their commit
+    due = delivery.queue_due(eng)
     for outbox_id in due:
         deliver_notification.delay(outbox_id)
     return {"timers": len(fired), "queued": len(due)}

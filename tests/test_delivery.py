@@ -17,6 +17,7 @@ from engine.clock import FixedClock
 from engine.config import MailSettings
 from engine.errors import PermissionDenied
 from engine.models import AuditEvent, OutboxMessage, ProcessInstance
+from engine.notifications import HANDOVER
 from tests.conftest import school_application
 from tests.smtp_sink import SmtpSink
 
@@ -97,12 +98,10 @@ def test_refusals_back_off_then_fail_for_the_admins_who_can_retry(
     assert delivery.deliver(mailing, row.id) == "retry"
     assert _rows(mailing)[0].next_attempt_at == clock.now() + timedelta(seconds=30)
     assert delivery.deliver(mailing, row.id) == "skipped"  # not due yet
-    assert delivery.due_ids(mailing) == []
+    assert delivery.queue_due(mailing) == []
 
     clock.advance(timedelta(seconds=30))
-    assert delivery.due_ids(mailing) == []  # due, but the sweep gives a handover its time
-    clock.advance(delivery.HANDOVER_GRACE)
-    assert delivery.due_ids(mailing) == [row.id]
+    assert delivery.queue_due(mailing) == [row.id]  # the sweep hands the retry over
     assert delivery.deliver(mailing, row.id) == "retry"
     assert _rows(mailing)[0].next_attempt_at == clock.now() + timedelta(seconds=60)  # doubled
     clock.advance(timedelta(seconds=60))
@@ -130,13 +129,27 @@ def test_a_worker_that_died_mid_delivery_leaves_the_row_to_its_lease(
     _start(mailing)
     [row] = _rows(mailing)
     assert delivery._claim(mailing, row.id) is not None  # a worker claimed it, then died
-    assert delivery.due_ids(mailing) == []  # nobody else sends while the lease holds
+    assert delivery.queue_due(mailing) == []  # nobody else sends while the lease holds
     assert delivery.deliver(mailing, row.id) == "skipped"
     clock.advance(timedelta(seconds=mailing.settings.mail.lease_seconds + 1))
-    assert delivery.due_ids(mailing) == [row.id]  # the sweep queues it again
+    assert delivery.queue_due(mailing) == [row.id]  # the sweep queues it again
+    assert delivery.queue_due(mailing) == []  # once
     assert delivery.deliver(mailing, row.id) == "sent"
     assert len(smtp_sink.received()) == 1
     assert _rows(mailing)[0].attempts == 2
+
+
+def test_the_sweep_queues_a_row_only_when_its_handover_failed_and_then_once(
+    mailing: Engine, clock: FixedClock
+) -> None:
+    _start(mailing)
+    [row] = _rows(mailing)
+    assert delivery.queue_due(mailing) == []  # handed to the broker at its commit
+    clock.advance(HANDOVER + timedelta(seconds=1))  # that job never came (broker was down)
+    assert delivery.queue_due(mailing) == [row.id]
+    assert delivery.queue_due(mailing) == []  # queued: the next sweeps leave it waiting
+    clock.advance(timedelta(seconds=mailing.settings.mail.lease_seconds + 1))
+    assert delivery.queue_due(mailing) == [row.id]  # that job was lost too: once more
 
 
 def test_without_a_mail_server_mail_goes_to_a_folder(eng: Engine, tmp_path: Path) -> None:
