@@ -33,13 +33,11 @@ class Claim:
     message: Any  # email.message.EmailMessage
 
 
-# A pending row whose lease_until lies ahead is in the broker already (handed over after its
-# commit, see notifications.HANDOVER, or queued by a sweep): the sweep leaves it alone until
-# then.
-
-
 def _due(now: datetime) -> ColumnElement[bool]:
-    """Pending and due and not in the broker, or claimed by a worker whose lease ran out."""
+    """Pending and due and not in the broker, or claimed by a worker whose lease ran out.
+
+    A pending row whose lease_until lies ahead is in the broker already: handed over after its
+    commit (notifications.HANDOVER) or queued by a sweep."""
     pending = (
         (OutboxMessage.status == "pending")
         & (OutboxMessage.next_attempt_at <= now)
