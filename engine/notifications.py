@@ -14,8 +14,8 @@ from engine.models import OutboxMessage, ProcessInstance
 if TYPE_CHECKING:  # bootstrap imports the effects, which write notifications
     from engine.bootstrap import Engine
 
-OUTBOX_KEY = "outbox"
-HANDOVER = timedelta(seconds=15)  # session.info key: rows added in this unit of work (see Engine)
+OUTBOX_KEY = "outbox"  # session.info key: rows added in this unit of work (see Engine)
+HANDOVER = timedelta(seconds=15)  # how long the broker has a fresh row before the sweep may
 
 
 def add_notification(

@@ -53,6 +53,8 @@ app.conf.update(
     task_serializer="json",
     accept_content=["json"],
     broker_connection_retry_on_startup=True,
+    # Jobs of a lost connection go back to the queue; deliveries are claimed, so none runs twice.
+    worker_cancel_long_running_tasks_on_connection_loss=True,
     timezone="UTC",
     beat_schedule={
         "sweep": {"task": "someflyt.sweep", "schedule": SWEEP_SECONDS},

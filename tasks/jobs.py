@@ -6,10 +6,9 @@ from __future__ import annotations
 import logging
 from functools import cache
 
-from celery import shared_task
-
 from engine import delivery, services
 from engine.bootstrap import Engine, bootstrap
+from tasks.celery_app import app
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +21,12 @@ def engine() -> Engine:
     return eng
 
 
-@shared_task(name="someflyt.deliver_notification", acks_late=True, reject_on_worker_lost=True)
+@app.task(name="someflyt.deliver_notification", acks_late=True, reject_on_worker_lost=True)
 def deliver_notification(outbox_id: int) -> str:
     return delivery.deliver(engine(), outbox_id)
 
 
-@shared_task(name="someflyt.sweep", acks_late=True, reject_on_worker_lost=True)
+@app.task(name="someflyt.sweep", acks_late=True, reject_on_worker_lost=True)
 def sweep() -> dict[str, int]:
     """Advance instances whose timers are due, each in its own transaction (FOR UPDATE SKIP
     LOCKED on PostgreSQL, so overlapping sweeps never fire one twice), and queue every
@@ -43,11 +42,10 @@ def sweep() -> dict[str, int]:
 def enqueue_deliveries(outbox_ids: list[int]) -> None:
     """Hand fresh notifications to the broker right after their commit; if the broker is
     down, the request still succeeds and the sweep delivers them later."""
-    for outbox_id in outbox_ids:
-        try:
-            deliver_notification.apply_async((outbox_id,), retry=False)
-        except Exception as exc:  # any broker failure: the outbox row is the source of truth
-            log.warning(
-                "broker unavailable; notification %s waits for the sweep: %s", outbox_id, exc
-            )
-            return
+    try:
+        # No connection retries here (kombu would otherwise keep a request waiting seconds).
+        with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
+            for outbox_id in outbox_ids:
+                deliver_notification.apply_async((outbox_id,), retry=False, connection=connection)
+    except Exception as exc:  # any broker failure: the outbox row is the source of truth
+        log.warning("broker unavailable; notifications %s wait for the sweep: %s", outbox_ids, exc)
