@@ -55,6 +55,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from bench_common import application, phase, say
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 from sqlalchemy import create_engine, inspect, make_url, select, text
@@ -102,31 +103,6 @@ CLEANED_APPLICATION: dict[str, Any] = APPLICATION | {
     "applicant": APPLICANT,
 }
 APPROVAL: dict[str, Any] = {"decision": "approve", "moderators": [APPLICANT]}
-
-
-def application(seq: int) -> dict[str, Any]:
-    """Start data for the seq-th persisted instance: A1 wants a justification after the first."""
-    data = APPLICATION | {"account_name": f"alesundvgs_{seq}"}
-    if seq:
-        data["justification"] = "Kvar klasse treng sin eigen kanal for foreldre og elevar."
-    return data
-
-
-# --- output helpers ------------------------------------------------------------------------------
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
-
-
-@contextmanager
-def phase(name: str) -> Iterator[None]:
-    started = time.perf_counter()
-    say(f"== {name}")
-    try:
-        yield
-    finally:
-        say(f"   ({name}: {time.perf_counter() - started:.1f} s)")
 
 
 def rss_mib() -> float:

@@ -63,13 +63,13 @@ from typing import Any
 
 import redis
 from aiosmtpd.controller import Controller
+from bench_common import application, phase, say
 from sqlalchemy import create_engine, func, make_url, select, text, update
 
 from engine import mail, services
 from engine.bootstrap import Engine
 from engine.clock import FixedClock
 from engine.config import PROJECT_ROOT, MailSettings, Settings
-from engine.demo import SAMPLE_SCHOOL_APPLICATION
 from engine.models import AuditEvent, HumanTask, OutboxMessage, ProcessInstance, User
 from engine.notifications import add_notification
 
@@ -89,31 +89,6 @@ VENV_BIN = Path(sys.executable).parent
 POLL = 0.05  # seconds between looks at the database / the sink
 SHUTDOWN_GRACE = 15.0  # seconds a process gets after SIGTERM before SIGKILL
 READY_TIMEOUT = 60.0
-
-
-def application(seq: int) -> dict[str, Any]:
-    """Start data for the seq-th instance (as bench_engine: A1 wants a justification later)."""
-    data = SAMPLE_SCHOOL_APPLICATION | {"account_name": f"alesundvgs_{seq}"}
-    if seq:
-        data["justification"] = "Kvar klasse treng sin eigen kanal for foreldre og elevar."
-    return data
-
-
-# --- output helpers ------------------------------------------------------------------------------
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)
-
-
-@contextmanager
-def phase(name: str) -> Iterator[None]:
-    started = time.perf_counter()
-    say(f"== {name}")
-    try:
-        yield
-    finally:
-        say(f"   ({name}: {time.perf_counter() - started:.1f} s)")
 
 
 def nearest_rank(values: list[float], share: float) -> float:
@@ -468,17 +443,26 @@ def mark_pending_sent(eng: Engine) -> int:
         ).rowcount
 
 
+def environment(
+    stack: ExitStack, sweep: float
+) -> tuple[Path, TimedSink, dict[str, str], FixedClock, Engine]:
+    """A fresh database with the demo people, a Redis db, an SMTP sink, the processes'
+    environment, and an engine with a settable clock; all undone when `stack` closes."""
+    url = stack.enter_context(postgres_database())
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="someflyt_bw_")))
+    stack.enter_context(redis_database())
+    sink = stack.enter_context(running_sink())
+    env = process_env(url, sweep, sink.port, folder)
+    init_demo(env)
+    clock = FixedClock(datetime.now(UTC))
+    eng = Engine(Settings(url, WORKFLOWS), clock=clock)
+    stack.callback(eng.dispose)
+    return folder, sink, env, clock, eng
+
+
 def bench_timers(sweep: float, count: int, spread: float, lead: float) -> TimerResult:
     with ExitStack() as stack:
-        url = stack.enter_context(postgres_database())
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="someflyt_bw_")))
-        stack.enter_context(redis_database())
-        sink = stack.enter_context(running_sink())
-        env = process_env(url, sweep, sink.port, folder)
-        init_demo(env)
-        clock = FixedClock(datetime.now(UTC))
-        eng = Engine(Settings(url, WORKFLOWS), clock=clock)
-        stack.callback(eng.dispose)
+        folder, sink, env, clock, eng = environment(stack, sweep)
 
         # Time a few starts (their reminders are due in 3 days: they never fire here) to plan
         # the due times: the first comes `lead` seconds after the planned end of the set-up.
@@ -670,15 +654,7 @@ def baseline_round(
 
 def bench_delivery(count: int, rounds: int, sample: int, sweep: float) -> DeliveryResult:
     with ExitStack() as stack:
-        url = stack.enter_context(postgres_database())
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="someflyt_bw_")))
-        stack.enter_context(redis_database())
-        sink = stack.enter_context(running_sink())
-        env = process_env(url, sweep, sink.port, folder)
-        init_demo(env)
-        clock = FixedClock(datetime.now(UTC))
-        eng = Engine(Settings(url, WORKFLOWS), clock=clock)
-        stack.callback(eng.dispose)
+        folder, sink, env, _clock, eng = environment(stack, sweep)
 
         # One real case and its task; the notifications are what starting `count` of them
         # would queue for the principal (task_ready), written in transactions of 100.
