@@ -370,7 +370,7 @@ def test_unknown_service_task_operator(eng: Engine, tmp_path: Path) -> None:
     folder = bad_copy(tmp_path, ('id="register_account"', 'id="register_acount"'))
     problem = only_problem(eng, folder)
     assert "service task operator 'register_acount' is unknown" in problem
-    assert "known: notify, register_account" in problem
+    assert "known: archive_handoff, notify, reassign, register_account" in problem
     assert_located(problem, "registration", line_of(folder / BPMN, 'id="registration"'))
     operator_line = line_of(folder / BPMN, 'id="register_acount"')
     assert f"line {operator_line}: service task operator" in problem
