@@ -383,10 +383,16 @@ def task_data(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
     return dict(workflow.get_task_from_id(UUID(task_id)).data)
 
 
+# Spiff's names for timers; a timeDate one ("TimeDateEventDefinition") does not end in "Timer…".
+_TIMER_EVENT_TYPES = frozenset(
+    {"TimerEventDefinition", "TimeDateEventDefinition", "DurationTimerEventDefinition"}
+)
+
+
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     due: list[datetime] = []
     for event in workflow.waiting_events():
-        if event.event_type.endswith("TimerEventDefinition") and isinstance(event.value, str):
+        if event.event_type in _TIMER_EVENT_TYPES and isinstance(event.value, str):
             try:
                 due.append(datetime.fromisoformat(event.value).astimezone(UTC))
             except ValueError:
