@@ -25,6 +25,9 @@ NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueIn"
+# Names a date-time field of the process data the due time counts from (default: when the task
+# became ready); e.g. dueFrom=received_at, dueIn=PT24H for an answer due a day after receipt.
+DUE_FROM_PROPERTY = "dueFrom"
 
 # An ISO-8601 duration, date-time or repeating interval written without quotes.
 _BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
@@ -81,6 +84,40 @@ def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes
     problems += _check_forms(name, process, files)
     problems += _check_operators(name, process)
     problems += _check_human_tasks(name, process)
+    problems += _check_due_from(name, process, files)
+    return problems
+
+
+def _check_due_from(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
+    """dueFrom needs a dueIn, and must name a date-time field of one of the process's forms."""
+    date_fields: set[str] = set()
+    for _element, form in form_references(process):
+        try:
+            schema = json.loads(files.get(form, b"{}"))
+        except ValueError:
+            continue  # reported by _check_forms
+        for field, prop in ((schema or {}).get("properties") or {}).items():
+            if isinstance(prop, dict) and prop.get("format") == "date-time":
+                date_fields.add(field)
+    problems = []
+    for element in process.iter():
+        if not isinstance(element.tag, str):
+            continue
+        props = properties(element)
+        due_from = props.get(DUE_FROM_PROPERTY)
+        if due_from is None:
+            continue
+        if DUE_PROPERTY not in props:
+            problems.append(
+                f"{_where(name, element)}: {DUE_FROM_PROPERTY} needs a {DUE_PROPERTY} "
+                f"(how long after {due_from!r} the task is due)"
+            )
+        if due_from not in date_fields:
+            known = ", ".join(sorted(date_fields)) or "none"
+            problems.append(
+                f"{_where(name, element)}: {DUE_FROM_PROPERTY} {due_from!r} is not a date-time "
+                f"field of the process's forms (known: {known})"
+            )
     return problems
 
 

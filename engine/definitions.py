@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine import runtime
 from engine.bpmn_validation import (
     BPMN_NS,
+    DUE_FROM_PROPERTY,
     DUE_PROPERTY,
     FORM_PROPERTY,
     NS,
@@ -186,6 +187,7 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
             "documentation": (doc.text or "").strip() if doc is not None else None,
             "form": props.get(FORM_PROPERTY),
             "due_in": props.get(DUE_PROPERTY),
+            "due_from": props.get(DUE_FROM_PROPERTY),
         }
         if kind == "startEvent" and props.get(FORM_PROPERTY):
             start_form = props[FORM_PROPERTY]

@@ -39,11 +39,16 @@ def _due(now: datetime) -> ColumnElement[bool]:
     A pending row whose lease_until lies ahead is in the broker already: handed over after its
     commit (notifications.HANDOVER) or queued by a sweep."""
     pending = (
-        (OutboxMessage.status == "pending")
+        (OutboxMessage.kind == "notification")
+        & (OutboxMessage.status == "pending")
         & (OutboxMessage.next_attempt_at <= now)
         & (OutboxMessage.lease_until.is_(None) | (OutboxMessage.lease_until < now))
     )
-    abandoned = (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now)
+    abandoned = (
+        (OutboxMessage.kind == "notification")
+        & (OutboxMessage.status == "sending")
+        & (OutboxMessage.lease_until < now)
+    )
     return or_(pending, abandoned)
 
 
@@ -95,6 +100,7 @@ def _claim(eng: Engine, outbox_id: int) -> Claim | None:
             update(OutboxMessage)
             .where(
                 OutboxMessage.id == outbox_id,
+                OutboxMessage.kind == "notification",  # archive hand-offs are not e-mail
                 or_(
                     (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
                     (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),

@@ -1,4 +1,19 @@
-"""What service tasks in a diagram do, applied inside the same transaction as the step."""
+"""What service tasks in a diagram do, applied inside the same transaction as the step.
+
+Operators (the `spiffworkflow:serviceTaskOperator` id) and their parameters:
+
+- `register_account`: the approved application's account enters the registry (A1, A5).
+- `notify` (template, recipients): a notification per recipient. A recipient is a username,
+  "task:ELEMENT" (whoever may act on that open task now) or "role:ROLE" (everyone holding it).
+- `reassign` (task, lane, template): the open task ELEMENT goes to the people the lane names
+  for this instance (e.g. lane "Stedfortredar": the account's deputy). Whoever had it before and
+  the new assignee are notified, and a `task_reassigned` audit event records from whom to whom.
+  With a non-interrupting boundary timer on the task this is an SLA: G2b, the answer not given
+  within 24 hours goes to the deputy. The task itself stays open; only who holds it changes.
+- `archive_handoff`: an outbox row of kind "archive_handoff" carrying a JSON export of the case
+  (its data and its history so far), for the archive connector to take (G7). It is no
+  notification: the e-mail delivery never picks it up.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +26,16 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.errors import WorkflowFailed
-from engine.models import Account, AccountModerator, HumanTask, ProcessInstance
+from engine.models import (
+    Account,
+    AccountModerator,
+    HumanTask,
+    HumanTaskCandidate,
+    OutboxMessage,
+    ProcessInstance,
+)
 from engine.notifications import add_notification, is_confidential
+from engine.people import InstanceContext, resolve_lane, resolve_rule
 from engine.runtime import ServiceCall
 
 
@@ -108,12 +131,114 @@ def _resolve_recipients(session: Session, instance: ProcessInstance, names: list
             )
             for row in rows:
                 found += [row.assignee] if row.assignee else row.candidates
+        elif isinstance(name, str) and name.startswith("role:"):
+            found += sorted(resolve_rule(name, session))
         elif isinstance(name, str) and name:
             found.append(name)
     return list(dict.fromkeys(found))
 
 
+def _reassign(
+    session: Session, instance: ProcessInstance, call: ServiceCall, actor: str, now: datetime
+) -> None:
+    """Give the open task to the people of another lane (see the module docstring)."""
+    element, lane = str(call.params["task"]), str(call.params["lane"])
+    template = str(call.params.get("template") or "task_reassigned")
+    rows = session.scalars(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id,
+            HumanTask.status == "open",
+            HumanTask.element_id == element,
+        )
+    ).all()
+    rule, people = resolve_lane(lane, InstanceContext(instance.started_by, call.data), session)
+    for row in rows:
+        before = [row.assignee] if row.assignee else row.candidates
+        if not people:  # nobody to give it to: say so, and leave it where it is
+            audit.record(
+                session,
+                now,
+                actor,
+                "task_reassign_failed",
+                instance_id=instance.id,
+                task_id=row.id,
+                detail={"task": row.name, "lane": lane, "rule": rule},
+            )
+            continue
+        new = sorted(people)
+        row.candidate_rule = rule
+        row.candidate_rows = [HumanTaskCandidate(username=u) for u in new]
+        row.assignee = new[0] if len(new) == 1 else None
+        for recipient in dict.fromkeys(before + new):
+            add_notification(
+                session,
+                f"{call.task_id}:{row.id}:{recipient}",
+                recipient,
+                template,
+                instance,
+                now,
+                confidential=is_confidential(call.data),
+                task_id=row.id,
+                task=row.name,
+                due_at=row.due_at.isoformat() if row.due_at else None,
+            )
+        audit.record(
+            session,
+            now,
+            actor,
+            "task_reassigned",
+            instance_id=instance.id,
+            task_id=row.id,
+            detail={"task": row.name, "from": before, "to": new, "lane": lane, "rule": rule},
+        )
+
+
+def _archive_handoff(
+    session: Session, instance: ProcessInstance, call: ServiceCall, actor: str, now: datetime
+) -> None:
+    """G7: hand the exchange to the archive, as a JSON export in the outbox."""
+    key = f"archive_handoff:{call.task_id}"
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+        return
+    export = {
+        "instance_id": instance.id,
+        "process_id": instance.process_id,
+        "title": instance.title,
+        "business_key": instance.business_key,
+        "exported_at": now.isoformat(),
+        "data": call.data,
+        "history": [
+            {"at": e.occurred_at.isoformat(), "actor": e.actor, "kind": e.kind, "detail": e.detail}
+            for e in audit.history(session, instance.id)
+        ],
+    }
+    session.add(
+        OutboxMessage(
+            idempotency_key=key,
+            kind="archive_handoff",
+            recipient="archive",
+            template="archive_handoff",
+            instance_id=instance.id,
+            created_at=now,
+            next_attempt_at=now,
+            status="pending",
+            attempts=0,
+            payload=export,
+        )
+    )
+    audit.record(
+        session,
+        now,
+        actor,
+        "archive_handoff_queued",
+        instance_id=instance.id,
+        detail={"idempotency_key": key},
+    )
+
+
 HANDLERS: dict[str, Callable[[Session, ProcessInstance, ServiceCall, str, datetime], None]] = {
     "register_account": _register_account,
     "notify": _notify,
+    "reassign": _reassign,
+    "archive_handoff": _archive_handoff,
 }

@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.clock import parse_moment
 from engine.errors import FormInvalid
 from engine.models import Account, Unit, User
-from engine.people import unit_and_descendants
+from engine.people import resolve_rule, unit_and_descendants
 
 Errors = dict[str, tuple[str, dict[str, Any]]]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -104,6 +105,10 @@ def _check_value(
         return ("type", {"expected": expected})
     if "enum" in prop and value not in prop["enum"]:
         return ("enum", {"choices": ", ".join(map(str, prop["enum"]))})
+    if prop.get("format") == "account":
+        account = ctx.session.get(Account, value) if isinstance(value, int) else None
+        if account is None or account.status != "active":
+            return ("unknown_account_value", {"value": value})
     if isinstance(value, str):
         if len(value) < prop.get("minLength", 0):
             return ("min_length", {"limit": prop["minLength"]})
@@ -133,6 +138,11 @@ def _check_format(
         user = ctx.session.get(User, value)
         if user is None or not user.active:
             return ("unknown_user", {"value": value})
+    if fmt == "date-time":
+        try:
+            parse_moment(value)
+        except ValueError:
+            return ("date_time", {"value": value})
     if fmt == "unit":
         unit = ctx.session.get(Unit, value)
         if unit is None or not unit.active:
@@ -208,12 +218,49 @@ def _moderators_from_school(data: dict[str, Any], ctx: FormContext) -> Errors:
     return {}
 
 
+def _inquiry_by_account_team(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """An inquiry on an official account is registered by its owner, deputy or a moderator."""
+    if ctx.actor.username not in resolve_rule(f"account_team:{data['account_id']}", ctx.session):
+        return {"account_id": ("not_account_team", {})}
+    return {}
+
+
+def _neutral_reply_text(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """G4: a neutral comment may be closed without reply; a reply needs its text."""
+    if data.get("answer") == "reply" and _is_empty(data.get("reply_text")):
+        return {"reply_text": ("reply_text_required", {})}
+    if data.get("answer") == "close" and not _is_empty(data.get("reply_text")):
+        return {"reply_text": ("reply_text_when_closing", {})}
+    return {}
+
+
+def _reply_fits_route(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """The routing table (inquiry_routing.dmn) says, per category, which saved reply must be
+    used (`reply_template`), whether the moderator may write on substance (`free_text`: not for
+    political (G8) or confidential (G10) inquiries) and whether a tone is chosen (G6)."""
+    errors: Errors = {}
+    wanted = ctx.data.get("reply_template")
+    if wanted and data.get("template") not in (None, "", wanted):
+        errors["template"] = ("reply_template_fixed", {"template": wanted})
+    if ctx.data.get("free_text"):
+        if _is_empty(data.get("reply_text")):
+            errors["reply_text"] = ("reply_text_required", {})
+    elif not _is_empty(data.get("reply_text")):
+        errors["reply_text"] = ("reply_no_substance", {"template": wanted or ""})
+    if ctx.data.get("tone_required") and _is_empty(data.get("tone")):
+        errors["tone"] = ("required", {})
+    return errors
+
+
 CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "unit_within_applicant": _unit_within_applicant,
     "deputy_not_owner": _deputy_not_owner,
     "a1_second_account_justified": _second_account_justified,
     "comment_unless_approved": _comment_unless_approved,
     "a5_moderators_from_school": _moderators_from_school,
+    "inquiry_by_account_team": _inquiry_by_account_team,
+    "g4_neutral_reply_text": _neutral_reply_text,
+    "inquiry_reply_fits_route": _reply_fits_route,
 }
 
 
@@ -257,7 +304,22 @@ def _looks_personal(session: Session, mailbox: str) -> bool:
     )
 
 
+def _account_facts(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """The account's name and platform as the registry has them, for titles and lists."""
+    account = ctx.session.get(Account, data["account_id"])
+    return {"account_name": account.account_name, "platform": account.platform}
+
+
+def _reply_template(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """The saved reply the route prescribes, when the form left it out."""
+    if _is_empty(data.get("template")) and ctx.data.get("reply_template"):
+        return {"template": ctx.data["reply_template"]}
+    return {}
+
+
 DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
     "unit_facts": _unit_facts,
     "approver_warnings": _approver_warnings,
+    "account_facts": _account_facts,
+    "reply_template": _reply_template,
 }

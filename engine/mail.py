@@ -42,6 +42,21 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Søknaden er avslått",
         "Søknaden «{title}» er avslått. Grunngjevinga står i saka.\n\nOpne saka: {link}",
     ),
+    "inquiry_reply_reminder": (
+        "Påminning: svarfristen nærmar seg ({task})",
+        "Førespurnaden «{title}» skal ha svar innan eitt døgn etter at han kom inn (G2a).{due}\n\n"
+        "Opne oppgåva: {link}",
+    ),
+    "task_reassigned_to_deputy": (
+        "Svarfristen er ute: oppgåva går til stedfortredaren ({task})",
+        "Oppgåva «{task}» i saka «{title}» vart ikkje gjort innan fristen og er no gitt til "
+        "stedfortredaren for kontoen (G2b).{due}\n\nOpne oppgåva: {link}",
+    ),
+    "inquiry_reputation_critical": (
+        "Mogleg omdømmesak",
+        "Ein førespurnad er vurdert som mogleg omdømmekritisk og skal koordinerast av "
+        "informasjonsseksjonen (G9): «{title}».\n\nOpne saka: {link}",
+    ),
 }
 FALLBACK = ("Melding frå SoMe-flyt", "Det har skjedd noko i saka «{title}».\n\nOpne saka: {link}")
 CONFIDENTIAL_TITLE = "(teiepliktig sak: opne lenkja)"

@@ -112,6 +112,41 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "E8: «{mailbox}» ser ut som en personlig adresse; bruk en funksjonell postboks.",
         "en": "E8: “{mailbox}” looks like a personal address; use a functional mailbox.",
     },
+    "date_time": {
+        "nn": "«{value}» er ikkje eit gyldig tidspunkt (t.d. 2026-11-23T09:00:00+01:00).",
+        "nb": "«{value}» er ikke et gyldig tidspunkt (f.eks. 2026-11-23T09:00:00+01:00).",
+        "en": "“{value}” is not a valid moment (e.g. 2026-11-23T09:00:00+01:00).",
+    },
+    "unknown_account_value": {
+        "nn": "«{value}» er ingen aktiv konto i kontoregisteret.",
+        "nb": "«{value}» er ingen aktiv konto i kontoregisteret.",
+        "en": "“{value}” is not an active account in the registry.",
+    },
+    "not_account_team": {
+        "nn": "Berre eigaren, stedfortredaren og moderatorane av kontoen kan registrere førespurnader på han.",
+        "nb": "Bare eieren, stedfortrederen og moderatorene av kontoen kan registrere henvendelser på den.",
+        "en": "Only the account's owner, deputy and moderators can register inquiries on it.",
+    },
+    "reply_text_required": {
+        "nn": "Skriv svaret.",
+        "nb": "Skriv svaret.",
+        "en": "Write the reply.",
+    },
+    "reply_text_when_closing": {
+        "nn": "Du lukkar utan svar: ta bort svarteksten, eller vel å svare (G4).",
+        "nb": "Du lukker uten svar: fjern svarteksten, eller velg å svare (G4).",
+        "en": "You are closing without a reply: remove the reply text, or choose to reply (G4).",
+    },
+    "reply_template_fixed": {
+        "nn": "Denne typen førespurnad skal svarast med malen «{template}».",
+        "nb": "Denne typen henvendelse skal besvares med malen «{template}».",
+        "en": "This kind of inquiry is answered with the template “{template}”.",
+    },
+    "reply_no_substance": {
+        "nn": "Denne førespurnaden skal ikkje svarast på innhaldet her; send berre malen «{template}» (G8, G10).",
+        "nb": "Denne henvendelsen skal ikke besvares på innholdet her; send bare malen «{template}» (G8, G10).",
+        "en": "This inquiry is not answered on substance here; send only the template “{template}” (G8, G10).",
+    },
     # --- refusals of an action (errors.SomeflytError.code) -------------------------------------
     "task_already_completed": {
         "nn": "Oppgåva «{task}» er allereie fullført av {who}. Ingenting av det du sende inn er lagra.",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound
-from engine.models import Unit, User, UserRole
+from engine.models import Account, AccountModerator, Unit, User, UserRole
 
 # Roles a user can hold (stored in user_role). "applicant" is everyone who is not only an auditor.
 ROLES: dict[str, str] = {
@@ -31,7 +31,14 @@ LANE_RULES: dict[str, str] = {
     "Leiinga": "role:management",
     "Politisk sekretariat": "role:political",
     "Administrator": "role:admin",
+    # An official account's own people, named by the instance data field `account_id`.
+    "Moderator": "account_team",
+    "Stedfortredar": "account_deputy",
 }
+
+# Rules naming the people of one account ("account_team:7"). They include the person who
+# started the case: a moderator who registers an inquiry also answers it (no four-eyes rule).
+ACCOUNT_RULES = frozenset({"account_team", "account_deputy"})
 
 
 def is_known_lane(name: str | None) -> bool:
@@ -54,6 +61,8 @@ def resolve_lane(lane: str | None, ctx: InstanceContext, session: Session) -> tu
         return _approver(ctx, session)
     if rule == "starter":
         rule = starter_rule(ctx.started_by)
+    if rule in ACCOUNT_RULES:
+        rule = f"{rule}:{ctx.data.get('account_id')}"
     return rule, candidates_for(rule, ctx.started_by, session)
 
 
@@ -76,10 +85,16 @@ def starter_rule(started_by: str) -> str:
     return f"user:{started_by}"
 
 
+def includes_starter(rule: str, started_by: str) -> bool:
+    """Whether the person who started the case may act on a task under this rule: on their own
+    lane (Søkjar) and on an account's team lanes, never on a decision about their own case."""
+    return rule == starter_rule(started_by) or rule.partition(":")[0] in ACCOUNT_RULES
+
+
 def candidates_for(rule: str, started_by: str, session: Session) -> set[str]:
-    """Who a stored rule names today; the starter only where the rule names them."""
+    """Who a stored rule names today; the starter only where the rule includes them."""
     users = resolve_rule(rule, session)
-    return users if rule == starter_rule(started_by) else users - {started_by}
+    return users if includes_starter(rule, started_by) else users - {started_by}
 
 
 def resolve_rule(rule: str, session: Session) -> set[str]:
@@ -92,9 +107,24 @@ def resolve_rule(rule: str, session: Session) -> set[str]:
         query = query.join(UserRole).where(UserRole.role == value)
     elif kind == "principal":
         query = query.join(UserRole).where(UserRole.role == "principal", User.unit_id == value)
+    elif kind in ACCOUNT_RULES:
+        return _account_people(kind, value, session) & set(session.scalars(query))
     else:
         raise ValueError(f"unknown candidate rule {rule!r}")
     return set(session.scalars(query))
+
+
+def _account_people(kind: str, account_id: str, session: Session) -> set[str]:
+    """The owner, deputy and moderators of an active account (account_team), or its deputy."""
+    account = session.get(Account, int(account_id)) if account_id.isdigit() else None
+    if account is None or account.status != "active":
+        return set()
+    if kind == "account_deputy":
+        return {account.deputy}
+    moderators = session.scalars(
+        select(AccountModerator.username).where(AccountModerator.account_id == account.id)
+    )
+    return {account.owner, account.deputy, *moderators}
 
 
 def get_user(session: Session, username: str) -> User:

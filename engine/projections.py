@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.clock import parse_duration
+from engine.clock import parse_duration, parse_moment
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
 from engine.notifications import add_notification, is_confidential
 from engine.people import InstanceContext, resolve_lane
@@ -47,7 +47,7 @@ def sync_human_tasks(
     for task in snapshot.ready:
         if task.id in open_rows:
             continue
-        due_in = elements.get(task.element_id, {}).get("due_in")
+        element = elements.get(task.element_id, {})
         rule, candidates = resolve_lane(task.lane, ctx, session)
         row = HumanTask(
             id=task.id,
@@ -60,7 +60,7 @@ def sync_human_tasks(
             status="open",
             created_at=now,
             created_by=actor,
-            due_at=now + parse_duration(due_in) if due_in else None,
+            due_at=due_at(element, snapshot.data, now),
         )
         row.candidate_rows = [HumanTaskCandidate(username=name) for name in sorted(candidates)]
         session.add(row)
@@ -77,6 +77,21 @@ def sync_human_tasks(
                 task=task.name,
                 due_at=row.due_at.isoformat() if row.due_at else None,
             )
+
+
+def due_at(element: dict[str, Any], data: dict[str, Any], now: datetime) -> datetime | None:
+    """dueIn after the moment in the data field dueFrom names (e.g. when an inquiry was
+    received), or after now when the task has no dueFrom or the field is empty."""
+    due_in = element.get("due_in")
+    if not due_in:
+        return None
+    start = now
+    if element.get("due_from") and data.get(element["due_from"]):
+        try:
+            start = parse_moment(str(data[element["due_from"]]))
+        except ValueError:
+            start = now
+    return start + parse_duration(due_in)
 
 
 def update_instance(

@@ -29,6 +29,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
 
+from engine.clock import parse_duration, parse_moment
 from engine.errors import DefinitionInvalid, WorkflowFailed
 
 HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask"})
@@ -180,11 +181,24 @@ _SCRIPT_BUILTINS = {
 }
 
 
+def due_after(moment: str, duration: str) -> str:
+    """The ISO moment `duration` after `moment`, for timers measured from a data field, e.g.
+    `<bpmn:timeDate>due_after(received_at, "PT24H")</bpmn:timeDate>` (an SLA that counts from
+    when an inquiry came in, not from when the waiting task started)."""
+    return (parse_moment(moment) + parse_duration(duration)).isoformat()
+
+
+# Functions of our own that diagram expressions may call, beside the builtins above.
+SCRIPT_FUNCTIONS = {"due_after": due_after}
+
+
 class _RecordingScriptEngine(PythonScriptEngine):
     """Evaluates diagram expressions; service tasks are recorded, not executed, here."""
 
     def __init__(self) -> None:
-        super().__init__(environment=TaskDataEnvironment({"__builtins__": _SCRIPT_BUILTINS}))
+        super().__init__(
+            environment=TaskDataEnvironment({"__builtins__": _SCRIPT_BUILTINS, **SCRIPT_FUNCTIONS})
+        )
         self.calls: list[ServiceCall] = []
 
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):  # type: ignore[override]
@@ -369,10 +383,16 @@ def task_data(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
     return dict(workflow.get_task_from_id(UUID(task_id)).data)
 
 
+# Spiff's names for timers; a timeDate one ("TimeDateEventDefinition") does not end in "Timer…".
+_TIMER_EVENT_TYPES = frozenset(
+    {"TimerEventDefinition", "TimeDateEventDefinition", "DurationTimerEventDefinition"}
+)
+
+
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     due: list[datetime] = []
     for event in workflow.waiting_events():
-        if event.event_type.endswith("TimerEventDefinition") and isinstance(event.value, str):
+        if event.event_type in _TIMER_EVENT_TYPES and isinstance(event.value, str):
             try:
                 due.append(datetime.fromisoformat(event.value).astimezone(UTC))
             except ValueError:

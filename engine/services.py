@@ -32,7 +32,7 @@ from engine.models import (
     UserRole,
 )
 from engine.notifications import add_notification, is_confidential
-from engine.people import ROLES, candidates_for, get_user, is_read_only, starter_rule
+from engine.people import ROLES, candidates_for, get_user, includes_starter, is_read_only
 from engine.projections import sync_human_tasks, update_instance
 
 SYSTEM = "system"
@@ -382,8 +382,9 @@ def why_may_not_act(
     task: HumanTask, instance: ProcessInstance, actor: User
 ) -> PermissionDenied | None:
     """Why `actor` may not act on an open task, or None if they may."""
-    own_case_lane = task.candidate_rule == starter_rule(instance.started_by)
-    if actor.username == instance.started_by and not own_case_lane:
+    if actor.username == instance.started_by and not includes_starter(
+        task.candidate_rule, instance.started_by
+    ):
         return PermissionDenied("Du kan ikkje avgjere di eiga sak.", "own_case")
     if task.assignee and task.assignee != actor.username:
         return PermissionDenied(
