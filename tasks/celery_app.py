@@ -30,7 +30,7 @@ def broker_settings() -> dict[str, Any]:
             "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5},
         }
     folder = Path(instance_folder() / "broker")
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "broker_url": "filesystem://",
@@ -38,6 +38,7 @@ def broker_settings() -> dict[str, Any]:
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),  # not the working directory
             "store_processed": False,
         },
     }

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from engine import notifications, services
 from web.extensions import engine
+from web.form_fields import local_input_value
 from web.forms_support import present_data, warning_texts
 from web.i18n import lang
 from web.vocabulary import event_label, role_label, status_label, unit_kind_label
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
         unit_kind_label=unit_kind_label,
         warning_texts=warning_texts,
         from_diagram=from_diagram,
+        local_input=local_input_value,
     )
     app.jinja_env.globals.update(is_overdue=is_overdue, present_data=present_data)
 

@@ -8,10 +8,13 @@ Form files speak Nynorsk; a field may carry translations as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+OSLO = ZoneInfo("Europe/Oslo")
 # Long answers get a text area; short ones a line.
 _TEXTAREA_FROM = 300
 _RADIO_UP_TO = 4
@@ -28,6 +31,7 @@ class Field:
     name: str
     label: str
     widget: str  # text | email | textarea | select | radio | checkbox | checkboxes | person
+    # | datetime
     required: bool
     value: Any = None
     error: str | None = None
@@ -86,8 +90,10 @@ def _widget(prop: dict[str, Any]) -> str:
         return "checkboxes"
     if "enum" in prop:
         return "radio" if len(prop["enum"]) <= _RADIO_UP_TO else "select"
-    if prop.get("format") == "unit":
+    if prop.get("format") in ("unit", "account"):
         return "select"
+    if prop.get("format") == "date-time":
+        return "datetime"
     if prop.get("format") == "username":
         return "person"
     if prop.get("format") == "email":
@@ -133,8 +139,34 @@ def parse_submission(schema: dict[str, Any], form: MultiDict[str, str]) -> dict[
             value = form.get(name, "").strip()
             if value == "":
                 continue
-            if kind == "integer":
+            if prop.get("format") == "date-time":
+                data[name] = _moment_from_local(value)
+            elif kind == "integer":
                 data[name] = int(value) if value.lstrip("-").isdigit() else value
             else:
                 data[name] = value
     return data
+
+
+def _moment_from_local(text: str) -> str:
+    """A browser's datetime-local value is wall-clock time in Norway; the engine stores
+    moments with their offset. Anything unreadable goes through as typed, for the engine's
+    check to name."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=OSLO)
+    return moment.isoformat()
+
+
+def local_input_value(value: Any) -> str:
+    """An ISO moment as a datetime-local field shows it (Norwegian wall-clock time)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(OSLO)
+    return moment.strftime("%Y-%m-%dT%H:%M")

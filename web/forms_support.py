@@ -23,7 +23,12 @@ def choices(unit: str | None = None) -> dict[str, list[Option]]:
     case's unit, since moderators and the like come from there (A5)."""
     people = queries.users(engine())
     units = queries.units(engine())
+    accounts = queries.accounts(engine(), status="active")
     return {
+        "account": [
+            Option(str(a["id"]), f"{a['account_name']} ({a['platform']}, {a['unit_name']})")
+            for a in accounts
+        ],
         "username": [Option(p["username"], f"{p['full_name']} ({p['username']})") for p in people],
         "username[]": [
             Option(p["username"], f"{p['full_name']} ({p['username']})")
@@ -93,7 +98,11 @@ def _names_by_format() -> dict[str, list[Option]]:
         for p in queries.users(engine(), include_inactive=True)
     ]
     units = [Option(u["id"], u["name"]) for u in queries.units(engine(), include_inactive=True)]
-    return {"username": people, "username[]": people, "unit": units}
+    accounts = [
+        Option(str(a["id"]), f"{a['account_name']} ({a['platform']})")
+        for a in queries.accounts(engine())
+    ]
+    return {"username": people, "username[]": people, "unit": units, "account": accounts}
 
 
 @dataclass
@@ -116,8 +125,8 @@ def present_data(data: dict[str, Any], vocabulary: Vocabulary) -> list[DataItem]
             value = warning_texts(value)
         elif isinstance(value, list):
             value = [names.get(str(v), v) for v in value]
-        elif isinstance(value, str):
-            value = names.get(value, value)
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            value = names.get(str(value), value)
         items.append(DataItem(key, label, value))
     return items
 
