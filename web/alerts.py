@@ -28,6 +28,20 @@ def describe(item: dict[str, Any]) -> dict[str, str]:
         ),
         "account_application_approved": _("The application “%(title)s” was approved.", title=title),
         "account_application_rejected": _("The application “%(title)s” was rejected.", title=title),
+        "inquiry_reply_reminder": _(
+            "Reminder: “%(task)s” in “%(title)s” must be answered within 24 hours of receipt.",
+            task=task,
+            title=title,
+        ),
+        "task_reassigned_to_deputy": _(
+            "The deadline passed: “%(task)s” in “%(title)s” went to the account’s deputy.",
+            task=task,
+            title=title,
+        ),
+        "inquiry_reputation_critical": _(
+            "A possibly reputation-critical inquiry needs the comms section: “%(title)s”.",
+            title=title,
+        ),
     }
     if payload.get("task_id"):
         link = url_for("inbox.task", task_id=payload["task_id"])

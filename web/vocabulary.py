@@ -29,6 +29,11 @@ def event_label(kind: str) -> str:
         "account_registered": _("Account registered"),
         "instance_completed": _("Case completed"),
         "instance_failed": _("Case stopped by an error"),
+        "task_reassigned": _("Task handed over at the deadline"),
+        "task_reassign_failed": _("Task could not be handed over"),
+        "archive_handoff_queued": _("Handed to the archive"),
+        "notification_failed": _("Notification could not be delivered"),
+        "notification_retried": _("Notification sent again"),
     }.get(kind, kind)
 
 
