@@ -47,7 +47,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,7 +54,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bench_common import application, phase, say
+from bench_common import application, phase, postgres_database, say
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 from sqlalchemy import create_engine, inspect, make_url, select, text
@@ -85,6 +84,7 @@ AIM = 0.25  # the product owner's aim: persisted at least 25 % of the in-memory 
 APPLICANT = "laerar.alesund"
 APPROVER = "rektor.alesund"
 OUTCOME = "Konto oppretta"
+PREFIX = "someflyt_bench"  # of the throw-away PostgreSQL databases
 POSTGRES_URL = os.environ.get(
     "SOMEFLYT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -219,24 +219,6 @@ def bench_in_memory(bundle: runtime.ParsedBundle, count: int, warmup: int) -> di
 def sqlite_database() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="someflyt_bench_") as folder:
         yield f"sqlite:///{Path(folder) / 'bench.db'}"
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh database on the server, dropped afterwards; raises if the server is unreachable."""
-    admin_url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    name = f"someflyt_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield admin_url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def postgres_unreachable() -> str | None:
@@ -502,8 +484,8 @@ def bench_long_run(total: int, use_tracemalloc: bool) -> None:
 
 def profile_persisted(backend: str, count: int) -> None:
     """cProfile `count` persisted instances (after a warm-up) and print the top costs."""
-    database = sqlite_database if backend == "sqlite" else postgres_database
-    with database() as url:
+    database = sqlite_database() if backend == "sqlite" else postgres_database(POSTGRES_URL, PREFIX)
+    with database as url:
         eng = make_engine(url)
         try:
             for seq in range(20):
@@ -573,7 +555,10 @@ def main(argv: list[str] | None = None) -> int:
     if unreachable:
         say(f"postgresql: skipped ({unreachable})")
     else:
-        with phase(f"persisted postgresql ({rounds})"), postgres_database() as url:
+        with (
+            phase(f"persisted postgresql ({rounds})"),
+            postgres_database(POSTGRES_URL, PREFIX) as url,
+        ):
             results.append(bench_persisted("postgresql", url, args.throughput, args.warmup, bundle))
 
     with phase(f"memory over {args.instances:,} persisted sqlite instances"):

@@ -63,8 +63,8 @@ from typing import Any
 
 import redis
 from aiosmtpd.controller import Controller
-from bench_common import application, phase, say
-from sqlalchemy import create_engine, func, make_url, select, text, update
+from bench_common import application, phase, postgres_database, say
+from sqlalchemy import func, select, update
 
 from engine import mail, services
 from engine.bootstrap import Engine
@@ -141,24 +141,6 @@ def shielded() -> Iterator[None]:
 
 def _sigterm(*_: object) -> None:
     raise KeyboardInterrupt  # SIGTERM cleans up the same way as Ctrl-C
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh database on the server, dropped afterwards (also on errors and Ctrl-C)."""
-    admin_url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
-    name = f"someflyt_benchw_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield admin_url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with shielded(), admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 @contextmanager
@@ -448,7 +430,7 @@ def environment(
 ) -> tuple[Path, TimedSink, dict[str, str], FixedClock, Engine]:
     """A fresh database with the demo people, a Redis db, an SMTP sink, the processes'
     environment, and an engine with a settable clock; all undone when `stack` closes."""
-    url = stack.enter_context(postgres_database())
+    url = stack.enter_context(postgres_database(POSTGRES_URL, "someflyt_benchw", shielded))
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="someflyt_bw_")))
     stack.enter_context(redis_database())
     sink = stack.enter_context(running_sink())

@@ -11,18 +11,11 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from engine.demo import SAMPLE_SCHOOL_APPLICATION
 from tests.smtp_sink import free_port
 from tests.worker.conftest import wait_until
 
 BIN = Path(sys.executable).parent
-SAMPLE = {
-    "platform": "instagram",
-    "account_name": "alesundvgs",
-    "objective": "Vise fram kvardagen på skulen til nye elevar og foreldre.",
-    "capacity": "To lærarar brukar ein time i veka kvar på å svare på spørsmål.",
-    "deputy": "laerar2.alesund",
-    "mailbox": "instagram@alesund.vgs.no",
-}
 
 
 def _healthz(port: int) -> dict[str, str] | None:
@@ -57,7 +50,7 @@ def test_someflyt_up_serves_and_delivers_without_any_server(tmp_path: Path) -> N
                 "--as",
                 "laerar.alesund",
                 "--data",
-                json.dumps(SAMPLE),
+                json.dumps(SAMPLE_SCHOOL_APPLICATION),
             ],
             env=env,
             capture_output=True,
