@@ -34,7 +34,7 @@ from engine.models import (
     OutboxMessage,
     ProcessInstance,
 )
-from engine.notifications import add_notification, is_confidential
+from engine.notifications import add_notification, is_confidential, task_details
 from engine.people import InstanceContext, resolve_lane, resolve_rule
 from engine.runtime import ServiceCall
 
@@ -178,9 +178,7 @@ def _reassign(
                 instance,
                 now,
                 confidential=is_confidential(call.data),
-                task_id=row.id,
-                task=row.name,
-                due_at=row.due_at.isoformat() if row.due_at else None,
+                **task_details(row),
             )
         audit.record(
             session,

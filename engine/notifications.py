@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from engine.models import OutboxMessage, ProcessInstance
+from engine.models import HumanTask, OutboxMessage, ProcessInstance
 
 if TYPE_CHECKING:  # bootstrap imports the effects, which write notifications
     from engine.bootstrap import Engine
@@ -55,6 +55,15 @@ def add_notification(
     )
     session.add(message)
     session.info.setdefault(OUTBOX_KEY, []).append(message)
+
+
+def task_details(task: HumanTask) -> dict[str, Any]:
+    """What a notification about a human task says of it: which, and due when."""
+    return {
+        "task_id": task.id,
+        "task": task.name,
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+    }
 
 
 def is_confidential(data: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import parse_duration, parse_moment
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
-from engine.notifications import add_notification, is_confidential
+from engine.notifications import add_notification, is_confidential, task_details
 from engine.people import InstanceContext, resolve_lane
 from engine.runtime import Snapshot
 
@@ -73,9 +73,7 @@ def sync_human_tasks(
                 instance,
                 now,
                 confidential=is_confidential(snapshot.data),
-                task_id=task.id,
-                task=task.name,
-                due_at=row.due_at.isoformat() if row.due_at else None,
+                **task_details(row),
             )
 
 

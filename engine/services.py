@@ -31,7 +31,7 @@ from engine.models import (
     User,
     UserRole,
 )
-from engine.notifications import add_notification, is_confidential
+from engine.notifications import add_notification, is_confidential, task_details
 from engine.people import ROLES, candidates_for, get_user, includes_starter, is_read_only
 from engine.projections import sync_human_tasks, update_instance
 
@@ -198,9 +198,7 @@ def delegate_human_task(eng: Engine, task_id: str, username: str, to: str) -> No
             instance,
             now,
             confidential=is_confidential(data),
-            task_id=task.id,
-            task=task.name,
-            due_at=task.due_at.isoformat() if task.due_at else None,
+            **task_details(task),
         )
         audit.record(
             session,
