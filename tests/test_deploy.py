@@ -538,3 +538,15 @@ def test_cli_deploy_accepts_the_workflows_folder(
             (PROCESS, 1, False),
             ("inquiry_handling", 1, False),
         ]
+
+
+def test_due_from_must_name_a_date_time_field(eng: Engine, tmp_path: Path) -> None:
+    """A reply due 24 h after `received_at` (G2a) needs that field to be a moment."""
+    folder = tmp_path / "all"
+    shutil.copytree(WORKFLOWS, folder)
+    edit(folder / "forms/inquiry.json", '"format": "date-time",', '"format": "email",')
+    problems = rejected(eng, folder)
+    assert problems, problems
+    for problem in problems:
+        assert "inquiry_handling.bpmn" in problem, problem
+        assert "dueFrom 'received_at' is not a date-time field" in problem, problem
