@@ -117,20 +117,31 @@ def _notify(
     )
 
 
+def _open_tasks(session: Session, instance: ProcessInstance, element: str) -> list[HumanTask]:
+    """The instance's open human tasks of one diagram element."""
+    return list(
+        session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance.id,
+                HumanTask.status == "open",
+                HumanTask.element_id == element,
+            )
+        )
+    )
+
+
+def _who_may_act(task: HumanTask) -> list[str]:
+    """The assignee if someone took the task, else every candidate."""
+    return [task.assignee] if task.assignee else task.candidates
+
+
 def _resolve_recipients(session: Session, instance: ProcessInstance, names: list[Any]) -> list[str]:
     """Usernames as given; "task:ELEMENT" means whoever may act on that open task now."""
     found: list[str] = []
     for name in names:
         if isinstance(name, str) and name.startswith("task:"):
-            rows = session.scalars(
-                select(HumanTask).where(
-                    HumanTask.instance_id == instance.id,
-                    HumanTask.status == "open",
-                    HumanTask.element_id == name.removeprefix("task:"),
-                )
-            )
-            for row in rows:
-                found += [row.assignee] if row.assignee else row.candidates
+            for row in _open_tasks(session, instance, name.removeprefix("task:")):
+                found += _who_may_act(row)
         elif isinstance(name, str) and name.startswith("role:"):
             found += sorted(resolve_rule(name, session))
         elif isinstance(name, str) and name:
@@ -144,16 +155,10 @@ def _reassign(
     """Give the open task to the people of another lane (see the module docstring)."""
     element, lane = str(call.params["task"]), str(call.params["lane"])
     template = str(call.params.get("template") or "task_reassigned")
-    rows = session.scalars(
-        select(HumanTask).where(
-            HumanTask.instance_id == instance.id,
-            HumanTask.status == "open",
-            HumanTask.element_id == element,
-        )
-    ).all()
+    rows = _open_tasks(session, instance, element)
     rule, people = resolve_lane(lane, InstanceContext(instance.started_by, call.data), session)
     for row in rows:
-        before = [row.assignee] if row.assignee else row.candidates
+        before = _who_may_act(row)
         if not people:  # nobody to give it to: say so, and leave it where it is
             audit.record(
                 session,
