@@ -254,20 +254,16 @@ def case_page(eng: Engine, instance_id: int, username: str) -> dict[str, Any]:
         user = get_user(session, username)
         instance = _ensure_may_view(session, user, instance_id)
         definition = session.get(ProcessDefinition, instance.definition_id)
-        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
-        states = runtime.element_states(workflow)
         process_name = definition.name
         forms = _forms(eng, definition)
         everything = sees_all_cases(user)
-    case = show_instance(eng, instance_id)
+    case = show_instance(eng, instance_id)  # loads the workflow once, for data and elements
     case["process_name"] = process_name
     case["forms"] = forms
     # The task pages this user may open (task_page's rule), so the case links to no 403.
     case["openable_tasks"] = [
         t["id"] for t in case["tasks"] if everything or _may_open(t, username)
     ]
-    case["completed_elements"] = states.completed
-    case["current_elements"] = states.current
     return case
 
 

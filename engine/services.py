@@ -453,6 +453,7 @@ def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
             raise NotFound(f"Ukjend sak: {instance_id}", "unknown_case")
         definition = session.get(ProcessDefinition, instance.definition_id)
         workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        elements = runtime.element_states(workflow)
         tasks = session.scalars(
             select(HumanTask)
             .where(HumanTask.instance_id == instance_id)
@@ -471,6 +472,8 @@ def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
             "ended_at": _iso(instance.ended_at),
             "next_timer_at": _iso(instance.next_timer_at),
             "data": runtime.current_data(workflow),
+            "completed_elements": elements.completed,
+            "current_elements": elements.current,
             "tasks": [task_as_dict(t) for t in tasks],
             "history": [
                 {
