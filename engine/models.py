@@ -117,6 +117,11 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     next_timer_at: Mapped[datetime | None]
+    # The case that started this one (an inquiry's reputation escalation), if any. No foreign
+    # key: SQLite cannot add one to an existing table, and instances are never deleted.
+    parent_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The official account the case is about (process data `account_id`), for per-account views.
+    account_id: Mapped[int | None] = mapped_column(Integer, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     state: Mapped[str] = mapped_column(Text)  # SpiffWorkflow JSON, without the spec
 
@@ -251,3 +256,71 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     read_at: Mapped[datetime | None]  # seen in the app's notification list
+
+
+# --- inquiries: saved replies, absences, connectors --------------------------------------------
+
+
+class SavedReply(Base):
+    """A reply template per purpose and tone, in both written standards (G3, G7, G8, G10, E5).
+
+    The routing table names templates by `key`; placeholders are "{author}", "{account_name}" …
+    """
+
+    __tablename__ = "saved_reply"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    tone: Mapped[str | None] = mapped_column(String(16))  # factual | humorous | formal
+    title_nn: Mapped[str] = mapped_column(String(200))
+    title_nb: Mapped[str] = mapped_column(String(200))
+    text_nn: Mapped[str] = mapped_column(Text)
+    text_nb: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class Absence(Base):
+    """A registered absence (G2b): while it lasts, new tasks for the person go to the deputy."""
+
+    __tablename__ = "absence"
+    __table_args__ = (Index("ix_absence_user_period", "username", "starts_at", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("app_user.username"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]  # kept, not deleted: history says who was away when
+
+
+class ApiToken(Base):
+    """A connector's credential for one account; only a hash of the secret is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # shown to admins to tell tokens apart
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class InboundMessage(Base):
+    """A platform message already made into an inquiry: the same message twice makes one case."""
+
+    __tablename__ = "inbound_message"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    platform_message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    received_at: Mapped[datetime]

@@ -96,6 +96,8 @@ def update_instance(
     instance: ProcessInstance, definition: ProcessDefinition, snapshot: Snapshot, now: datetime
 ) -> None:
     instance.state = snapshot.state
+    account_id = snapshot.data.get("account_id")
+    instance.account_id = account_id if isinstance(account_id, int) else None
     instance.next_timer_at = snapshot.next_timer_at
     if snapshot.completed and instance.status == "running":
         instance.status = "completed"
