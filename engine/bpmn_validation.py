@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from lxml import etree
 
 from engine.clock import parse_duration
-from engine.effects import HANDLERS
+from engine.effects import OPERATIONS
 from engine.forms import CHECKS, DERIVES, TYPES
 from engine.messages import LANGUAGES
 from engine.people import LANE_RULES, is_known_lane
@@ -28,6 +28,10 @@ DUE_PROPERTY = "dueIn"
 # Names a date-time field of the process data the due time counts from (default: when the task
 # became ready); e.g. dueFrom=received_at, dueIn=PT24H for an answer due a day after receipt.
 DUE_FROM_PROPERTY = "dueFrom"
+# Four eyes: names a human task of the process whose performer may not act on this one.
+SEPARATE_FROM_PROPERTY = "separateFrom"
+# Names a data field holding the username the task is given to (a handler someone chose).
+ASSIGNEE_FROM_PROPERTY = "assigneeFrom"
 
 # An ISO-8601 duration, date-time or repeating interval written without quotes.
 _BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
@@ -85,20 +89,68 @@ def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes
     problems += _check_operators(name, process)
     problems += _check_human_tasks(name, process)
     problems += _check_due_from(name, process, files)
+    problems += _check_separate_from(name, process)
+    problems += _check_assignee_from(name, process, files)
     return problems
 
 
-def _check_due_from(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
-    """dueFrom needs a dueIn, and must name a date-time field of one of the process's forms."""
-    date_fields: set[str] = set()
+def _form_fields(process: etree._Element, files: Mapping[str, bytes]) -> dict[str, dict]:
+    """Every field of the process's forms, by name."""
+    fields: dict[str, dict] = {}
     for _element, form in form_references(process):
         try:
             schema = json.loads(files.get(form, b"{}"))
         except ValueError:
             continue  # reported by _check_forms
         for field, prop in ((schema or {}).get("properties") or {}).items():
-            if isinstance(prop, dict) and prop.get("format") == "date-time":
-                date_fields.add(field)
+            if isinstance(prop, dict):
+                fields[field] = prop
+    return fields
+
+
+def _check_separate_from(name: str, process: etree._Element) -> list[str]:
+    """separateFrom must name a user or manual task of the same process."""
+    human = {
+        element.get("id")
+        for kind in ("userTask", "manualTask")
+        for element in process.iter(f"{{{BPMN_NS}}}{kind}")
+    }
+    return [
+        f"{_where(name, element)}: {SEPARATE_FROM_PROPERTY} {other!r} is not a user task of "
+        f"this process (known: {', '.join(sorted(human)) or 'none'})"
+        for element in process.iter()
+        if isinstance(element.tag, str)
+        and (other := properties(element).get(SEPARATE_FROM_PROPERTY)) is not None
+        and other not in human
+    ]
+
+
+def _check_assignee_from(
+    name: str, process: etree._Element, files: Mapping[str, bytes]
+) -> list[str]:
+    """assigneeFrom must name a form field that holds a user."""
+    users = {
+        field
+        for field, prop in _form_fields(process, files).items()
+        if prop.get("format") == "username"
+    }
+    return [
+        f"{_where(name, element)}: {ASSIGNEE_FROM_PROPERTY} {field!r} is not a user field of the "
+        f"process's forms (known: {', '.join(sorted(users)) or 'none'})"
+        for element in process.iter()
+        if isinstance(element.tag, str)
+        and (field := properties(element).get(ASSIGNEE_FROM_PROPERTY)) is not None
+        and field not in users
+    ]
+
+
+def _check_due_from(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
+    """dueFrom needs a dueIn, and must name a date-time field of one of the process's forms."""
+    date_fields = {
+        field
+        for field, prop in _form_fields(process, files).items()
+        if prop.get("format") == "date-time"
+    }
     problems = []
     for element in process.iter():
         if not isinstance(element.tag, str):
@@ -318,12 +370,12 @@ def _translation_problems(translations: object) -> list[str]:
 
 def _check_operators(name: str, process: etree._Element) -> list[str]:
     """A service task's operator must be one engine.effects can run."""
-    known = ", ".join(sorted(HANDLERS))
+    known = ", ".join(sorted(OPERATIONS))
     return [
         f"{_where(name, operator.getparent().getparent())}: line {operator.sourceline}: "
         f"service task operator {operator.get('id')!r} is unknown (known: {known})"
         for operator in process.iter(f"{{{SPIFF_NS}}}serviceTaskOperator")
-        if operator.get("id") not in HANDLERS
+        if operator.get("id") not in OPERATIONS
     ]
 
 

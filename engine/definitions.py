@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from engine import runtime
 from engine.bpmn_validation import (
+    ASSIGNEE_FROM_PROPERTY,
     BPMN_NS,
     DUE_FROM_PROPERTY,
     DUE_PROPERTY,
     FORM_PROPERTY,
     NS,
+    SEPARATE_FROM_PROPERTY,
     check_bpmn,
     decision_references,
     element_line,
@@ -188,6 +190,8 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
             "form": props.get(FORM_PROPERTY),
             "due_in": props.get(DUE_PROPERTY),
             "due_from": props.get(DUE_FROM_PROPERTY),
+            "separate_from": props.get(SEPARATE_FROM_PROPERTY),
+            "assignee_from": props.get(ASSIGNEE_FROM_PROPERTY),
         }
         if kind == "startEvent" and props.get(FORM_PROPERTY):
             start_form = props[FORM_PROPERTY]

@@ -10,6 +10,9 @@ Operators (the `spiffworkflow:serviceTaskOperator` id) and their parameters:
   the new assignee are notified, and a `task_reassigned` audit event records from whom to whom.
   With a non-interrupting boundary timer on the task this is an SLA: G2b, the answer not given
   within 24 hours goes to the deputy. The task itself stays open; only who holds it changes.
+- `start_process` (process, fields): a new case of another process carrying the named fields,
+  linked to this one (an inquiry's reputation escalation, G9). engine.services runs it, since it
+  steps another instance; messages the new case sends come back to this one.
 - `archive_handoff`: an outbox row of kind "archive_handoff" carrying a JSON export of the case
   (its data and its history so far), for the archive connector to take (G7). It is no
   notification: the e-mail delivery never picks it up.
@@ -245,3 +248,6 @@ HANDLERS: dict[str, Callable[[Session, ProcessInstance, ServiceCall, str, dateti
     "reassign": _reassign,
     "archive_handoff": _archive_handoff,
 }
+
+START_PROCESS = "start_process"  # run by engine.services: it starts and steps another instance
+OPERATIONS = frozenset(HANDLERS) | {START_PROCESS}

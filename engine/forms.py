@@ -201,6 +201,17 @@ def _comment_unless_approved(data: dict[str, Any], ctx: FormContext) -> Errors:
     return {}
 
 
+def _handler_in_comms(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """G9: a response is coordinated by a named handler of the communications section."""
+    if data.get("action") != "respond":
+        return {}
+    if _is_empty(data.get("handler")):
+        return {"handler": ("required", {})}
+    if data["handler"] not in resolve_rule("role:comms", ctx.session):
+        return {"handler": ("handler_not_comms", {"value": data["handler"]})}
+    return {}
+
+
 def _moderators_from_school(data: dict[str, Any], ctx: FormContext) -> Errors:
     """A5: at a school, approval names at least one moderator, all from that school."""
     unit = ctx.session.get(Unit, ctx.data.get("unit"))
@@ -261,6 +272,7 @@ CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "inquiry_by_account_team": _inquiry_by_account_team,
     "g4_neutral_reply_text": _neutral_reply_text,
     "inquiry_reply_fits_route": _reply_fits_route,
+    "handler_in_comms": _handler_in_comms,
 }
 
 
@@ -306,6 +318,8 @@ def _looks_personal(session: Session, mailbox: str) -> bool:
 
 def _account_facts(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
     """The account's name and platform as the registry has them, for titles and lists."""
+    if data.get("account_id") is None:  # a reputation matter may concern no account
+        return {}
     account = ctx.session.get(Account, data["account_id"])
     return {"account_name": account.account_name, "platform": account.platform}
 

@@ -52,10 +52,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Oppgåva «{task}» i saka «{title}» vart ikkje gjort innan fristen og er no gitt til "
         "stedfortredaren for kontoen (G2b).{due}\n\nOpne oppgåva: {link}",
     ),
-    "inquiry_reputation_critical": (
-        "Mogleg omdømmesak",
-        "Ein førespurnad er vurdert som mogleg omdømmekritisk og skal koordinerast av "
-        "informasjonsseksjonen (G9): «{title}».\n\nOpne saka: {link}",
+    "reputation_crisis": (
+        "Krise: informasjonsseksjonen har eskalert ei omdømmesak",
+        "Informasjonsseksjonen har vurdert «{title}» som ei krise. Leiinga leier "
+        "krisekommunikasjonen (E1–E3).\n\nOpne saka: {link}",
     ),
 }
 FALLBACK = ("Melding frå SoMe-flyt", "Det har skjedd noko i saka «{title}».\n\nOpne saka: {link}")

@@ -122,6 +122,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "«{value}» er ingen aktiv konto i kontoregisteret.",
         "en": "“{value}” is not an active account in the registry.",
     },
+    "handler_not_comms": {
+        "nn": "{value} er ikkje i informasjonsseksjonen. Vel ein handsamar derifrå.",
+        "nb": "{value} er ikke i informasjonsseksjonen. Velg en saksbehandler derfra.",
+        "en": "{value} is not in the communications section. Choose a handler from there.",
+    },
     "not_account_team": {
         "nn": "Berre eigaren, stedfortredaren og moderatorane av kontoen kan registrere førespurnader på han.",
         "nb": "Bare eieren, stedfortrederen og moderatorene av kontoen kan registrere henvendelser på den.",

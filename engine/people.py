@@ -28,6 +28,7 @@ LANE_RULES: dict[str, str] = {
     "Godkjennar": "approver",
     "Informasjonssjef": "role:head_of_information",
     "Kommunikasjonsseksjonen": "role:comms",
+    "Informasjonsseksjonen": "role:comms",  # the policy's name for the same section (G9)
     "Leiinga": "role:management",
     "Politisk sekretariat": "role:political",
     "Administrator": "role:admin",
@@ -35,6 +36,15 @@ LANE_RULES: dict[str, str] = {
     "Moderator": "account_team",
     "Stedfortredar": "account_deputy",
 }
+
+# Where a decision goes when nobody under a rule may take it (the only head of information
+# drafted the answer they would approve): one step up, as for applications.
+STEP_UP: dict[str, str] = {"role:head_of_information": "role:management"}
+
+# A rule may exclude people: "role:head_of_information|not:komm1" (four eyes: who drafted an
+# answer does not approve it). The exclusions are part of the stored rule, so re-resolving
+# candidates after membership changes keeps them.
+_EXCLUDED = "|not:"
 
 # Rules naming the people of one account ("account_team:7"). They include the person who
 # started the case: a moderator who registers an inquiry also answers it (no four-eyes rule).
@@ -62,8 +72,28 @@ def resolve_lane(lane: str | None, ctx: InstanceContext, session: Session) -> tu
     if rule == "starter":
         rule = starter_rule(ctx.started_by)
     if rule in ACCOUNT_RULES:
-        rule = f"{rule}:{ctx.data.get('account_id')}"
+        account_id = ctx.data.get("account_id")
+        # A case about no particular account (a reputation matter any employee reported):
+        # its moderator steps fall to the person who reported it.
+        rule = f"{rule}:{account_id}" if account_id else starter_rule(ctx.started_by)
     return rule, candidates_for(rule, ctx.started_by, session)
+
+
+def separated(
+    rule: str, excluded: set[str], started_by: str, session: Session
+) -> tuple[str, set[str]]:
+    """The rule without `excluded` people, stepping up (STEP_UP) while that leaves nobody."""
+    while True:
+        narrowed = rule + "".join(f"{_EXCLUDED}{name}" for name in sorted(excluded))
+        people = candidates_for(narrowed, started_by, session)
+        if people or rule not in STEP_UP:
+            return narrowed, people
+        rule = STEP_UP[rule]
+
+
+def _split(rule: str) -> tuple[str, set[str]]:
+    base, *excluded = rule.split(_EXCLUDED)
+    return base, set(excluded)
 
 
 def _approver(ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:
@@ -88,12 +118,14 @@ def starter_rule(started_by: str) -> str:
 def includes_starter(rule: str, started_by: str) -> bool:
     """Whether the person who started the case may act on a task under this rule: on their own
     lane (Søkjar) and on an account's team lanes, never on a decision about their own case."""
-    return rule == starter_rule(started_by) or rule.partition(":")[0] in ACCOUNT_RULES
+    base, _excluded = _split(rule)
+    return base == starter_rule(started_by) or base.partition(":")[0] in ACCOUNT_RULES
 
 
 def candidates_for(rule: str, started_by: str, session: Session) -> set[str]:
     """Who a stored rule names today; the starter only where the rule includes them."""
-    users = resolve_rule(rule, session)
+    base, excluded = _split(rule)
+    users = resolve_rule(base, session) - excluded
     return users if includes_starter(rule, started_by) else users - {started_by}
 
 

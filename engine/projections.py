@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.clock import parse_duration, parse_moment
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
 from engine.notifications import add_notification, is_confidential, task_details
-from engine.people import InstanceContext, resolve_lane
+from engine.people import InstanceContext, resolve_lane, separated
 from engine.runtime import Snapshot
 
 
@@ -49,6 +49,12 @@ def sync_human_tasks(
             continue
         element = elements.get(task.element_id, {})
         rule, candidates = resolve_lane(task.lane, ctx, session)
+        if element.get("separate_from"):
+            done_by = _completed_by(session, instance.id, element["separate_from"])
+            rule, candidates = separated(rule, done_by, instance.started_by, session)
+        assignee = ctx.data.get(element["assignee_from"]) if element.get("assignee_from") else None
+        if assignee not in candidates:  # a named handler who may not act is no assignee
+            assignee = None
         row = HumanTask(
             id=task.id,
             instance_id=instance.id,
@@ -57,6 +63,7 @@ def sync_human_tasks(
             name=task.name,
             lane=task.lane,
             candidate_rule=rule,
+            assignee=assignee,
             status="open",
             created_at=now,
             created_by=actor,
@@ -64,7 +71,8 @@ def sync_human_tasks(
         )
         row.candidate_rows = [HumanTaskCandidate(username=name) for name in sorted(candidates)]
         session.add(row)
-        for name in sorted(candidates):  # everyone who may take it hears that it waits
+        # Everyone who may take it hears that it waits; a task given to someone, only they.
+        for name in [assignee] if assignee else sorted(candidates):
             add_notification(
                 session,
                 f"task_ready:{task.id}:{name}",
@@ -75,6 +83,21 @@ def sync_human_tasks(
                 confidential=is_confidential(snapshot.data),
                 **task_details(row),
             )
+
+
+def _completed_by(session: Session, instance_id: int, element_id: str) -> set[str]:
+    """Who completed the latest task of a diagram element in this instance (four eyes)."""
+    name = session.scalar(
+        select(HumanTask.completed_by)
+        .where(
+            HumanTask.instance_id == instance_id,
+            HumanTask.element_id == element_id,
+            HumanTask.status == "completed",
+        )
+        .order_by(HumanTask.completed_at.desc())
+        .limit(1)
+    )
+    return {name} if name else set()
 
 
 def due_at(element: dict[str, Any], data: dict[str, Any], now: datetime) -> datetime | None:
@@ -120,4 +143,6 @@ def render_template(template: str | None, data: dict[str, Any]) -> str | None:
     names = [field for _, field, _, _ in string.Formatter().parse(template) if field]
     if any(not name.isidentifier() for name in names):
         return template
+    if names and not any(data.get(name) for name in names):
+        return None  # nothing to fill in yet: the caller keeps the process's own name
     return template.format_map(_Blank({k: v for k, v in data.items() if k in names}))[:300]

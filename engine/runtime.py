@@ -22,6 +22,8 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
@@ -80,6 +82,14 @@ class ServiceCall:
 
 
 @dataclass(frozen=True)
+class ThrownMessage:
+    """A BPMN message the instance sent and nothing inside it caught: the engine routes it."""
+
+    name: str
+    payload: Any
+
+
+@dataclass(frozen=True)
 class ParsedBundle:
     process_id: str
     spec: Any
@@ -106,6 +116,7 @@ class Snapshot:
     data: dict[str, Any]
     service_calls: list[ServiceCall] = field(default_factory=list)
     fired_timers: list[str] = field(default_factory=list)
+    messages: list[ThrownMessage] = field(default_factory=list)
 
 
 def parse_bundle(process_id: str, files: Mapping[str, bytes]) -> ParsedBundle:
@@ -308,6 +319,28 @@ def fire_timers(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
     return snapshot
 
 
+def deliver_message(
+    workflow: BpmnWorkflow, name: str, payload: Any, now: datetime
+) -> Snapshot | None:
+    """Give a message to the event waiting for it; None if nothing in the workflow waits."""
+    waiting = [
+        task
+        for task in workflow.get_tasks(state=TaskState.WAITING)
+        if isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
+        and task.task_spec.event_definition.name == name
+    ]
+    if not waiting:
+        return None
+    # The waiting task's own definition, so the parser's variant (and its variable) matches.
+    event = BpmnEvent(waiting[0].task_spec.event_definition, payload=payload)
+    try:
+        with engine_time(now):
+            workflow.send_event(event)
+    except SpiffWorkflowException as exc:
+        raise WorkflowFailed(_spiff_message(exc)) from exc
+    return _advance(workflow, now)
+
+
 def _waiting_timer_ids(workflow: BpmnWorkflow) -> dict[str, str]:
     return {
         str(task.id): task.task_spec.bpmn_id
@@ -341,6 +374,11 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         next_timer_at=next_timer_at(workflow),
         data=current_data(workflow),
         service_calls=list(engine.calls),
+        messages=[
+            ThrownMessage(event.event_definition.name, event.payload)
+            for event in workflow.get_events()
+            if isinstance(event.event_definition, MessageEventDefinition)
+        ],
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from engine import audit, forms, runtime
 from engine.bootstrap import Engine
 from engine.definitions import collect_bundles, deploy_bundles, latest_definition
-from engine.effects import apply_service_calls
+from engine.effects import START_PROCESS, apply_service_calls
 from engine.errors import (
     FormInvalid,
     NotFound,
@@ -86,33 +86,43 @@ def start_process(eng: Engine, process_id: str, username: str, data: dict[str, A
     with eng.transaction() as session:
         actor = _acting_user(session, username)
         definition = latest_definition(session, process_id)
-        bundle = eng.cache.get(definition)
         schema = step_form(eng, definition, definition.task_meta.get("start_form"))
         context = forms.FormContext(session, actor, {})
         cleaned = forms.validate(schema, data, context)
         cleaned["applicant"] = actor.username
-        _workflow, snapshot = runtime.start_workflow(bundle, cleaned, now)
-        instance = ProcessInstance(
-            definition_id=definition.id,
-            process_id=process_id,
-            status="running",
-            title=definition.name,
-            started_by=actor.username,
-            started_at=now,
-        )
-        update_instance(instance, definition, snapshot, now)  # one INSERT with the state
-        session.add(instance)
-        session.flush()
-        audit.record(
-            session,
-            now,
-            actor.username,
-            "instance_started",
-            instance_id=instance.id,
-            detail={"process_id": process_id, "version": definition.version, "data": cleaned},
-        )
-        _after_step(session, instance, definition, snapshot, actor.username, None, now)
-        return instance.id
+        return _create_instance(eng, session, definition, cleaned, actor.username, now).id
+
+
+def _create_instance(
+    eng: Engine,
+    session: Session,
+    definition: ProcessDefinition,
+    data: dict[str, Any],
+    started_by: str,
+    now: datetime,
+    parent_id: int | None = None,
+) -> ProcessInstance:
+    _workflow, snapshot = runtime.start_workflow(eng.cache.get(definition), data, now)
+    instance = ProcessInstance(
+        definition_id=definition.id,
+        process_id=definition.process_id,
+        status="running",
+        title=definition.name,
+        started_by=started_by,
+        started_at=now,
+        parent_id=parent_id,
+    )
+    update_instance(instance, definition, snapshot, now)  # one INSERT with the state
+    session.add(instance)
+    session.flush()
+    detail = {"process_id": definition.process_id, "version": definition.version, "data": data}
+    if parent_id is not None:
+        detail["parent_id"] = parent_id
+    audit.record(
+        session, now, started_by, "instance_started", instance_id=instance.id, detail=detail
+    )
+    _after_step(eng, session, instance, definition, snapshot, started_by, None, now)
+    return instance
 
 
 def complete_human_task(
@@ -139,7 +149,7 @@ def complete_human_task(
             task_id=task_id,
             detail={"task": task.name, "element_id": task.element_id, "data": cleaned},
         )
-        _after_step(session, instance, definition, snapshot, actor.username, task_id, now)
+        _after_step(eng, session, instance, definition, snapshot, actor.username, task_id, now)
         return {
             "instance_id": instance.id,
             "task": task.name,
@@ -258,7 +268,7 @@ def _fire_instance_timers(eng: Engine, instance_id: int, now: datetime) -> list[
             instance_id=instance.id,
             detail={"timers": snapshot.fired_timers},
         )
-        _after_step(session, instance, definition, snapshot, SYSTEM, None, now)
+        _after_step(eng, session, instance, definition, snapshot, SYSTEM, None, now)
         return [
             {"instance_id": instance.id, "timers": snapshot.fired_timers, "status": instance.status}
         ]
@@ -281,6 +291,7 @@ def _mark_failed(eng: Engine, instance_id: int, reason: str, now: datetime) -> N
 
 
 def _after_step(
+    eng: Engine,
     session: Session,
     instance: ProcessInstance,
     definition: ProcessDefinition,
@@ -292,7 +303,11 @@ def _after_step(
     update_instance(instance, definition, snapshot, now)
     sync_human_tasks(session, instance, definition, snapshot, actor, completed_task_id, now)
     session.flush()
-    apply_service_calls(session, instance, snapshot.service_calls, actor, now)
+    effects = [call for call in snapshot.service_calls if call.operation != START_PROCESS]
+    apply_service_calls(session, instance, effects, actor, now)
+    for call in snapshot.service_calls:
+        if call.operation == START_PROCESS:
+            _start_child(eng, session, instance, call, actor, now)
     if instance.status == "completed" and instance.ended_at == now:
         audit.record(
             session,
@@ -302,6 +317,87 @@ def _after_step(
             instance_id=instance.id,
             detail={"outcome": instance.outcome},
         )
+    for message in snapshot.messages:
+        _route_message(eng, session, instance, message, actor, now)
+
+
+# --- cases that start cases, and the messages between them -------------------------------------
+
+
+def _start_child(
+    eng: Engine,
+    session: Session,
+    parent: ProcessInstance,
+    call: runtime.ServiceCall,
+    actor: str,
+    now: datetime,
+) -> None:
+    """`start_process` (process, fields): a new case of another process, carrying the named
+    fields of this one, e.g. an inquiry's reputation escalation (G9). Its messages come back."""
+    definition = latest_definition(session, str(call.params["process"]))
+    data = {name: call.data[name] for name in call.params.get("fields") or [] if name in call.data}
+    child = _create_instance(eng, session, definition, data, actor, now, parent_id=parent.id)
+    audit.record(
+        session,
+        now,
+        actor,
+        "child_started",
+        instance_id=parent.id,
+        detail={"child_id": child.id, "process_id": definition.process_id},
+    )
+
+
+def _route_message(
+    eng: Engine,
+    session: Session,
+    sender: ProcessInstance,
+    message: runtime.ThrownMessage,
+    actor: str,
+    now: datetime,
+) -> None:
+    """A message goes to the case that started the sender, if it waits for it. One nobody
+    waits for (e.g. "escalate to crisis" before a crisis process exists) is still recorded."""
+    receiver = _deliver_to_parent(eng, session, sender, message, actor, now)
+    audit.record(
+        session,
+        now,
+        actor,
+        "message_sent",
+        instance_id=sender.id,
+        detail={"message": message.name, "payload": message.payload, "received_by": receiver},
+    )
+
+
+def _deliver_to_parent(
+    eng: Engine,
+    session: Session,
+    sender: ProcessInstance,
+    message: runtime.ThrownMessage,
+    actor: str,
+    now: datetime,
+) -> int | None:
+    if sender.parent_id is None:
+        return None
+    parent = session.scalar(
+        select(ProcessInstance).where(ProcessInstance.id == sender.parent_id).with_for_update()
+    )
+    if parent is None or parent.status != "running":
+        return None
+    definition = session.get(ProcessDefinition, parent.definition_id)
+    workflow = runtime.load_state(eng.cache.get(definition), parent.state)
+    snapshot = runtime.deliver_message(workflow, message.name, message.payload, now)
+    if snapshot is None:
+        return None
+    audit.record(
+        session,
+        now,
+        actor,
+        "message_received",
+        instance_id=parent.id,
+        detail={"message": message.name, "from_instance": sender.id, "payload": message.payload},
+    )
+    _after_step(eng, session, parent, definition, snapshot, actor, None, now)
+    return parent.id
 
 
 # --- people ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, delete, text
 
+from engine import services
 from engine.bootstrap import Engine
 from engine.clock import FixedClock
 from engine.config import PROJECT_ROOT, Settings
@@ -114,6 +115,23 @@ def app(eng: Engine) -> Flask:
         RATELIMIT_STORAGE_URI="memory://",
         ENQUEUE_NOTIFICATIONS=False,
     )
+
+
+@pytest.fixture
+def account_id(eng) -> int:
+    """alesundvgs on Instagram: owner laerar.alesund, deputy laerar2.alesund, and the principal
+    as a further moderator."""
+    owner, moderator = "laerar.alesund", "rektor.alesund"
+    services.start_process(eng, "account_application", owner, school_application())
+    [decision] = services.list_human_tasks(eng, "rektor.alesund")
+    services.complete_human_task(
+        eng,
+        decision["id"],
+        "rektor.alesund",
+        {"decision": "approve", "moderators": [owner, moderator]},
+    )
+    [account] = services.list_accounts(eng)
+    return account["id"]
 
 
 def school_application(**overrides: Any) -> dict[str, Any]:

@@ -34,7 +34,14 @@ def copy_workflows(tmp_path: Path, name: str = "workflows") -> Path:
     """The account-application bundle alone: these tests change it and count its versions."""
     folder = tmp_path / name
     shutil.copytree(WORKFLOWS, folder)
-    for other in ("inquiry_handling.bpmn", "inquiry_routing.dmn", "forms/inquiry*.json"):
+    others = (
+        "inquiry_handling.bpmn",
+        "inquiry_routing.dmn",
+        "forms/inquiry*.json",
+        "reputation_escalation.bpmn",
+        "forms/reputation_*.json",
+    )
+    for other in others:
         for path in folder.glob(other):
             path.unlink()
     return folder
@@ -537,6 +544,7 @@ def test_cli_deploy_accepts_the_workflows_folder(
         assert [(d["process_id"], d["version"], d["created"]) for d in deployed] == [
             (PROCESS, 1, False),
             ("inquiry_handling", 1, False),
+            ("reputation_escalation", 1, False),
         ]
 
 
@@ -550,3 +558,24 @@ def test_due_from_must_name_a_date_time_field(eng: Engine, tmp_path: Path) -> No
     for problem in problems:
         assert "inquiry_handling.bpmn" in problem, problem
         assert "dueFrom 'received_at' is not a date-time field" in problem, problem
+
+
+def test_separate_from_must_name_a_user_task(eng: Engine, tmp_path: Path) -> None:
+    """Four eyes (G9) rests on naming the step whose performer may not approve."""
+    folder = tmp_path / "all"
+    shutil.copytree(WORKFLOWS, folder)
+    bpmn = folder / "reputation_escalation.bpmn"
+    edit(bpmn, 'name="separateFrom" value="draft"', 'name="separateFrom" value="drfat"')
+    [problem] = rejected(eng, folder)
+    assert_located(problem, "approve", line_of(bpmn, 'id="approve"'), bpmn.name)
+    assert "separateFrom 'drfat' is not a user task of this process" in problem
+
+
+def test_assignee_from_must_name_a_user_field(eng: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "all"
+    shutil.copytree(WORKFLOWS, folder)
+    bpmn = folder / "reputation_escalation.bpmn"
+    edit(bpmn, 'name="assigneeFrom" value="handler"', 'name="assigneeFrom" value="summary"')
+    [problem] = rejected(eng, folder)
+    assert_located(problem, "draft", line_of(bpmn, 'id="draft"'), bpmn.name)
+    assert "assigneeFrom 'summary' is not a user field" in problem

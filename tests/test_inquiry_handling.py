@@ -11,28 +11,12 @@ from sqlalchemy import select
 from engine import delivery, mail, services
 from engine.errors import FormInvalid, PermissionDenied
 from engine.models import OutboxMessage
-from tests.conftest import START, school_application
+from tests.conftest import START
 
 PROCESS = "inquiry_handling"
 RECEIVED = START - timedelta(hours=2)  # the comment came in two hours before it was registered
 DUE = RECEIVED + timedelta(hours=24)
 OWNER, DEPUTY, MODERATOR = "laerar.alesund", "laerar2.alesund", "rektor.alesund"
-
-
-@pytest.fixture
-def account_id(eng) -> int:
-    """alesundvgs on Instagram: owner laerar.alesund, deputy laerar2.alesund, and the principal
-    as a further moderator."""
-    services.start_process(eng, "account_application", OWNER, school_application())
-    [decision] = services.list_human_tasks(eng, "rektor.alesund")
-    services.complete_human_task(
-        eng,
-        decision["id"],
-        "rektor.alesund",
-        {"decision": "approve", "moderators": [OWNER, MODERATOR]},
-    )
-    [account] = services.list_accounts(eng)
-    return account["id"]
 
 
 def inquiry(account_id: int, **overrides) -> dict:
@@ -262,21 +246,6 @@ def test_G8_political_inquiry_cannot_be_answered_on_substance_by_the_moderator(e
         eng, referral["id"], "politisk", {"referred_to": "Fylkesordføraren"}
     )
     assert services.show_instance(eng, instance_id)["outcome"] == "Vist til politisk nivå (G8)"
-
-
-def test_G9_reputation_critical_is_recorded_and_the_comms_section_notified(eng, account_id):
-    instance_id = start(eng, account_id, text="Lærar X sa noko grovt til eleven min.")
-    triage(eng, "reputation_critical")
-    case = services.show_instance(eng, instance_id)
-    assert (case["status"], case["outcome"]) == (
-        "completed",
-        "Eskalert til informasjonsseksjonen (G9)",
-    )
-    assert sorted(sent(eng, instance_id, "inquiry_reputation_critical")) == [
-        "infosjef",
-        "komm1",
-        "komm2",
-    ]
 
 
 def test_G10_confidential_inquiry_text_appears_in_no_notification(eng, clock, account_id):

@@ -38,8 +38,8 @@ def describe(item: dict[str, Any]) -> dict[str, str]:
             task=task,
             title=title,
         ),
-        "inquiry_reputation_critical": _(
-            "A possibly reputation-critical inquiry needs the comms section: “%(title)s”.",
+        "reputation_crisis": _(
+            "Crisis: the comms section escalated “%(title)s”; management leads the communication.",
             title=title,
         ),
     }
