@@ -257,7 +257,9 @@ def case_page(eng: Engine, instance_id: int, username: str) -> dict[str, Any]:
         process_name = definition.name
         forms = _forms(eng, definition)
         everything = sees_all_cases(user)
+        linked = _linked_cases(session, user, instance)
     case = show_instance(eng, instance_id)  # loads the workflow once, for data and elements
+    case["linked_cases"] = linked
     case["process_name"] = process_name
     case["forms"] = forms
     # The task pages this user may open (task_page's rule), so the case links to no 403.
@@ -265,6 +267,32 @@ def case_page(eng: Engine, instance_id: int, username: str) -> dict[str, Any]:
         t["id"] for t in case["tasks"] if everything or _may_open(t, username)
     ]
     return case
+
+
+def _linked_cases(session: Session, user: User, instance: ProcessInstance) -> list[dict[str, Any]]:
+    """The case that started this one and the cases it started (an inquiry and its reputation
+    escalation), as far as the user may open them."""
+    query = (
+        select(ProcessInstance, ProcessDefinition.name)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(
+            or_(ProcessInstance.id == instance.parent_id, ProcessInstance.parent_id == instance.id)
+        )
+        .order_by(ProcessInstance.id)
+    )
+    if not sees_all_cases(user):
+        query = query.where(_took_part(user.username))
+    return [
+        {
+            "id": linked.id,
+            "title": linked.title,
+            "process_name": process_name,
+            "status": linked.status,
+            "outcome": linked.outcome,
+            "relation": "parent" if linked.id == instance.parent_id else "child",
+        }
+        for linked, process_name in session.execute(query)
+    ]
 
 
 def _may_open(task: dict[str, Any], username: str) -> bool:

@@ -141,6 +141,33 @@ def test_G2b_unanswered_for_24_hours_lands_with_the_deputy_notified_and_audited(
     assert services.verify_audit(eng).ok
 
 
+def test_G2b_an_inquiry_not_even_triaged_within_24_hours_goes_to_the_deputy(eng, clock, account_id):
+    """The promise counts from receipt, so the first step has the same reminder and deadline;
+    the reply that follows is already late and stays with the deputy."""
+    instance_id = start(eng, account_id)
+    triage_task = services.list_human_tasks(eng, OWNER, PROCESS)[0]
+    assert services.fire_due_timers(eng, DUE - timedelta(hours=4))[0]["timers"] == [
+        "triage_reminder"
+    ]
+    assert sorted(sent(eng, instance_id, "inquiry_reply_reminder")) == sorted(
+        [OWNER, DEPUTY, MODERATOR]
+    )
+    assert services.fire_due_timers(eng, DUE)[0]["timers"] == ["triage_deadline"]
+    [moved] = [
+        e
+        for e in services.show_instance(eng, instance_id)["history"]
+        if e["kind"] == "task_reassigned"
+    ]
+    assert moved["task_id"] == triage_task["id"] and moved["detail"]["to"] == [DEPUTY]
+    assert services.list_human_tasks(eng, OWNER, PROCESS) == []
+
+    clock.set(DUE + timedelta(hours=2))
+    services.complete_human_task(eng, triage_task["id"], DEPUTY, {"category": "question"})
+    [reply] = services.list_human_tasks(eng, DEPUTY, PROCESS)
+    assert (reply["element_id"], reply["assignee"]) == ("reply", DEPUTY)
+    assert services.list_human_tasks(eng, OWNER, PROCESS) == []
+
+
 def test_G3_positive_comment_gets_a_thank_you_reply(eng, account_id):
     instance_id = start(eng, account_id, text="For ein flott konsert!")
     reply = triage(eng, "positive")

@@ -236,3 +236,28 @@ def test_search_text_is_taken_literally(login, cases):
     assert listed(b.get("/cases/?all=1&q=l_sund")) == set()  # would match "alesund"
     # the business key holds a real underscore, and is found by it
     assert listed(b.get("/cases/?all=1&q=molde_vgs/")) == {cases["molde"]}
+
+
+def test_an_inquiry_and_its_reputation_escalation_link_to_each_other(eng, login, account_id):
+    """G9: the inquiry waits for the escalation it started; each case page links the other,
+    for those who may open it."""
+    from tests.test_inquiry_handling import PROCESS, inquiry, triage
+
+    # The deputy registers it, the owner triages it (and so starts the escalation).
+    inquiry_id = services.start_process(eng, PROCESS, "laerar2.alesund", inquiry(account_id))
+    triage(eng, "reputation_critical")
+    inquiry = services.show_instance(eng, inquiry_id)
+    [escalation_id] = [
+        e["detail"]["child_id"] for e in inquiry["history"] if e["kind"] == "child_started"
+    ]
+    for username in ("laerar.alesund", "komm1"):  # who triaged it; the comms section
+        page = doc(login(username).get(f"/cases/{inquiry_id}"))
+        link = one(page, f'//dl[@class="facts"]//a[@href="/cases/{escalation_id}"]')
+        assert text_of(link) == "Mogleg omdømmesak"
+        back = doc(login(username).get(f"/cases/{escalation_id}"))
+        one(back, f'//dl[@class="facts"]//a[@href="/cases/{inquiry_id}"]')
+    # The deputy took no part in the escalation: no link to a page they may not open.
+    response = login("laerar2.alesund").get(f"/cases/{inquiry_id}")
+    assert response.status_code == 200
+    assert not doc(response).xpath(f'//a[@href="/cases/{escalation_id}"]')
+    assert login("laerar2.alesund").get(f"/cases/{escalation_id}").status_code == 403
