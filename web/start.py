@@ -24,7 +24,9 @@ def index() -> str:
     if current_user.read_only:
         abort(403)
     processes = queries.startable_processes(engine(), current_user.username)
-    return render_template("start_list.html", processes=processes)
+    # The link says what the person does ("Meld frå om ei mogleg omdømmesak"): the form title.
+    actions = {p.process_id: form_title(p.form, lang()) for p in processes}
+    return render_template("start_list.html", processes=processes, actions=actions)
 
 
 @bp.get("/<process_id>")

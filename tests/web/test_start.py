@@ -34,9 +34,19 @@ def form_data(values: dict) -> dict:
 
 
 def test_the_start_page_lists_the_deployed_processes(login):
+    """Each process by name; the link says what one does, in the reader's language."""
     page = doc(login("laerar.alesund").get("/start/"))
-    [link] = page.xpath('//main//a[@href="/start/account_application"]')
-    assert text_of(link) == "Søknad om offisiell konto"
+    names = [text_of(h) for h in page.xpath("//main//li/h2")]
+    assert names == [
+        "Førespurnad på ein offisiell konto",
+        "Mogleg omdømmesak",
+        "Søknad om offisiell konto",
+    ]
+    [link] = page.xpath('//main//a[@href="/start/reputation_escalation"]')
+    assert text_of(link) == "Meld frå om ei mogleg omdømmesak"
+    page = doc(login("laerar.alesund", lang="en").get("/start/"))
+    [link] = page.xpath('//main//a[@href="/start/reputation_escalation"]')
+    assert text_of(link) == "Report a possible reputation matter"
 
 
 def test_the_form_renders_every_field_with_its_label(login):
