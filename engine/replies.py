@@ -226,7 +226,9 @@ def texts_for_inquiry(eng: Engine, data: Mapping[str, Any], ui_lang: str) -> lis
             {
                 "key": reply.key,
                 "title": title(reply, ui_lang),
+                "title_lang": "nb" if ui_lang == "nb" else "nn",
                 "text": render(reply, data.get("language"), values),
+                "lang": written_standard(data.get("language")),
             }
             for reply in replies
         ]
