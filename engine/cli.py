@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine import directory, services
+from engine import directory, replies, services
 from engine.bootstrap import Engine, bootstrap
 from engine.clock import parse_moment
 from engine.config import instance_folder
@@ -53,11 +53,15 @@ def cmd_init(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
         with eng.transaction() as session:
             added = load_demo(session)
     deployed = services.deploy_definitions(eng)
+    seeded = replies.seed(eng)  # the routing table names saved replies: they must exist
     lines = ["Databasen er oppdatert."]
     if args.demo:
         lines.append(f"Demodata: {added} nye brukarar (passord «demo», berre til demo).")
     lines += [_deploy_line(d) for d in deployed]
-    return {"demo_users_added": added, "deployed": deployed}, "\n".join(lines)
+    if seeded:
+        lines.append(f"Nye lagra svar: {', '.join(seeded)}.")
+    result = {"demo_users_added": added, "deployed": deployed, "saved_replies_added": seeded}
+    return result, "\n".join(lines)
 
 
 def _deploy_line(d: dict[str, Any]) -> str:

@@ -5,6 +5,8 @@ A form file is a JSON Schema (type object) beside the diagrams. Besides the stan
 `x-checks` (cross-field policy rules below) and `x-derive` (facts the server adds to the data,
 such as warnings for the approver), and `x-revisable` (a resubmission keeps earlier values for
 fields left empty; decision forms must not set it). Only fields the form declares are accepted.
+`x-default` fills an empty field: "actor", "actor_unit", or "data:<name>" (a value the process
+already holds, such as the saved reply the routing table prescribes).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine import replies
 from engine.clock import parse_moment
 from engine.errors import FormInvalid
 from engine.models import Account, Unit, User
@@ -89,6 +92,10 @@ def _with_defaults(
             cleaned[name] = ctx.actor.username
         elif prop.get("x-default") == "actor_unit":
             cleaned[name] = ctx.actor.unit_id
+        elif str(prop.get("x-default", "")).startswith("data:"):  # e.g. the route's template
+            known = ctx.data.get(prop["x-default"].removeprefix("data:"))
+            if not _is_empty(known):
+                cleaned[name] = known
         elif "default" in prop:
             cleaned[name] = prop["default"]
     return cleaned
@@ -147,6 +154,8 @@ def _check_format(
         unit = ctx.session.get(Unit, value)
         if unit is None or not unit.active:
             return ("unknown_unit", {"value": value})
+    if fmt == "saved_reply" and not replies.is_selectable(ctx.session, value):
+        return ("saved_reply_inactive", {"value": value})
     return None
 
 
@@ -248,13 +257,14 @@ def _neutral_reply_text(data: dict[str, Any], ctx: FormContext) -> Errors:
 def _reply_fits_route(data: dict[str, Any], ctx: FormContext) -> Errors:
     """The routing table (inquiry_routing.dmn) says, per category, which saved reply must be
     used (`reply_template`), whether the moderator may write on substance (`free_text`: not for
-    political (G8) or confidential (G10) inquiries) and whether a tone is chosen (G6)."""
+    political (G8) or confidential (G10) inquiries) and whether a tone is chosen (G6). Where
+    free text is allowed, a chosen saved reply may be the whole answer (G3's thanks, E5)."""
     errors: Errors = {}
     wanted = ctx.data.get("reply_template")
     if wanted and data.get("template") not in (None, "", wanted):
         errors["template"] = ("reply_template_fixed", {"template": wanted})
     if ctx.data.get("free_text"):
-        if _is_empty(data.get("reply_text")):
+        if _is_empty(data.get("reply_text")) and _is_empty(data.get("template")):
             errors["reply_text"] = ("reply_text_required", {})
     elif not _is_empty(data.get("reply_text")):
         errors["reply_text"] = ("reply_no_substance", {"template": wanted or ""})
@@ -325,10 +335,21 @@ def _account_facts(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
 
 
 def _reply_template(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
-    """The saved reply the route prescribes, when the form left it out."""
+    """The saved reply the route prescribes, when the form left it out. (Today's reply form
+    says this with `x-default`; kept for instances pinned to the version that derived it.)"""
     if _is_empty(data.get("template")) and ctx.data.get("reply_template"):
         return {"template": ctx.data["reply_template"]}
     return {}
+
+
+def _saved_reply_text(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """The saved reply's text as sent: in the sender's written standard with the placeholders
+    filled, recorded with the answer because the template may be edited later."""
+    if _is_empty(data.get("template")):
+        return {}
+    facts = ctx.data | data
+    text = replies.render_for_inquiry(ctx.session, data["template"], facts)
+    return {"template_text": text} if text is not None else {}
 
 
 DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
@@ -336,4 +357,5 @@ DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
     "approver_warnings": _approver_warnings,
     "account_facts": _account_facts,
     "reply_template": _reply_template,
+    "saved_reply_text": _saved_reply_text,
 }

@@ -152,6 +152,36 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Denne henvendelsen skal ikke besvares på innholdet her; send bare malen «{template}» (G8, G10).",
         "en": "This inquiry is not answered on substance here; send only the template “{template}” (G8, G10).",
     },
+    "saved_reply_inactive": {
+        "nn": "«{value}» er ingen aktiv svarmal.",
+        "nb": "«{value}» er ingen aktiv svarmal.",
+        "en": "“{value}” is not an active saved reply.",
+    },
+    "saved_reply_placeholder": {
+        "nn": "«{value}» er ingen kjend plasshaldar. Bruk berre {allowed}.",
+        "nb": "«{value}» er ingen kjent plassholder. Bruk bare {allowed}.",
+        "en": "“{value}” is not a known placeholder. Use only {allowed}.",
+    },
+    "saved_reply_brace": {
+        "nn": "Krøllparentesar er berre for plasshaldarar: {allowed}.",
+        "nb": "Krøllparenteser er bare for plassholdere: {allowed}.",
+        "en": "Curly brackets are only for placeholders: {allowed}.",
+    },
+    "saved_reply_key": {
+        "nn": "Bruk berre små bokstavar a–z, tal og _, og byrj med ein bokstav (2–64 teikn).",
+        "nb": "Bruk bare små bokstaver a–z, tall og _, og begynn med en bokstav (2–64 tegn).",
+        "en": "Use only lower-case letters a–z, digits and _, starting with a letter (2–64 characters).",
+    },
+    "saved_reply_key_taken": {
+        "nn": "Det finst alt ein svarmal med nøkkelen «{value}».",
+        "nb": "Det finnes allerede en svarmal med nøkkelen «{value}».",
+        "en": "A saved reply with the key “{value}” already exists.",
+    },
+    "saved_reply_routed": {
+        "nn": "Rutetabellen føreskriv malen «{value}», så han kan ikkje deaktiverast. Endre teksten i staden.",
+        "nb": "Rutetabellen foreskriver malen «{value}», så den kan ikke deaktiveres. Endre teksten i stedet.",
+        "en": "The routing table prescribes the template “{value}”, so it cannot be deactivated. Change its text instead.",
+    },
     # --- refusals of an action (errors.SomeflytError.code) -------------------------------------
     "task_already_completed": {
         "nn": "Oppgåva «{task}» er allereie fullført av {who}. Ingenting av det du sende inn er lagra.",
@@ -262,6 +292,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nn": "Det finst inga mislukka melding med denne nummeret.",
         "nb": "Det finnes ingen mislykket melding med dette nummeret.",
         "en": "There is no failed notification with this number.",
+    },
+    "comms_only": {
+        "nn": "Berre kommunikasjonsseksjonen og administratorar kan endre svarmalar.",
+        "nb": "Bare kommunikasjonsseksjonen og administratorer kan endre svarmaler.",
+        "en": "Only the communications section and administrators can change saved replies.",
+    },
+    "unknown_saved_reply": {
+        "nn": "Svarmalen finst ikkje.",
+        "nb": "Svarmalen finnes ikke.",
+        "en": "There is no such saved reply.",
     },
     "no_files": {
         "nn": "Vel minst éi BPMN-fil å laste opp.",

@@ -24,6 +24,7 @@ from engine.definitions import DefinitionCache
 from engine.demo import SAMPLE_SCHOOL_APPLICATION, load_demo
 from engine.migrate import upgrade_to_head
 from engine.models import Base
+from engine.replies import seed as seed_saved_replies
 from engine.services import deploy_definitions
 from tests.smtp_sink import SmtpSink
 from web import create_app
@@ -102,6 +103,7 @@ def eng(
             session.execute(delete(table))
         load_demo(session)
     deploy_definitions(engine)
+    seed_saved_replies(engine)  # as `someflyt init` does
     yield engine
     engine.dispose()
 

@@ -30,7 +30,10 @@ def test_console_script_story_on_a_fresh_sqlite_database(tmp_path):
     init = run(["init", "--demo", "--json"], env)
     assert init.returncode == 0, init.stderr
     assert json.loads(init.stdout)["demo_users_added"] == 16
-    assert run(["init", "--demo", "--json"], env).returncode == 0  # idempotent
+    assert "pupil_contact_refusal" in json.loads(init.stdout)["saved_replies_added"]
+    again = run(["init", "--demo", "--json"], env)
+    assert again.returncode == 0  # idempotent
+    assert json.loads(again.stdout)["saved_replies_added"] == []
 
     started = run(
         [

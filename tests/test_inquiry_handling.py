@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import delivery, mail, services
+from engine import delivery, mail, replies, services
 from engine.errors import FormInvalid, PermissionDenied
 from engine.models import OutboxMessage
 from tests.conftest import START
@@ -180,6 +180,24 @@ def test_G3_positive_comment_gets_a_thank_you_reply(eng, account_id):
     case = services.show_instance(eng, instance_id)
     assert case["outcome"] == "Svart"
     assert case["data"]["template"] == "thanks"
+    assert case["data"]["reply_text"] == "Tusen takk!"  # the moderator's own words, beside it
+
+
+def test_G3_thank_you_template_is_rendered_in_the_senders_written_standard(eng, account_id):
+    """A person is answered in the written standard they used; the text sent is recorded."""
+    nynorsk = "Tusen takk for den fine tilbakemeldinga, @ola_nordmann! Det set vi stor pris på."
+    expected = {
+        "bokmål": "Tusen takk for den fine tilbakemeldingen, @ola_nordmann! "
+        "Det setter vi stor pris på.",
+        "nynorsk": nynorsk,
+        "other": nynorsk,  # anything but Bokmål is answered in the county's own standard
+    }
+    for language, text in expected.items():
+        instance_id = start(eng, account_id, text="Så flott!", language=language)
+        reply = triage(eng, "positive")
+        services.complete_human_task(eng, reply["id"], OWNER, {})  # the template is the reply
+        data = services.show_instance(eng, instance_id)["data"]
+        assert (data["template"], data["template_text"]) == ("thanks", text), language
 
 
 def test_G4_neutral_comment_may_be_closed_without_reply_and_the_choice_is_recorded(eng, account_id):
@@ -245,6 +263,8 @@ def test_G7_case_handling_gets_the_formal_request_instruction_and_goes_to_the_ar
     case = services.show_instance(eng, instance_id)
     assert case["outcome"] == "Svart og sendt til arkivet (G7)"
     assert case["data"]["template"] == "formal_request"
+    assert "Send ein formell førespurnad" in case["data"]["template_text"]
+    assert "post@mrfylke.no" in case["data"]["template_text"]
     [handoff] = outbox(eng, instance_id, "archive_handoff")
     assert handoff.payload["data"]["text"] == "Eg vil klage på karakteren min i matte."
     assert "task_completed" in [event["kind"] for event in handoff.payload["history"]]
@@ -262,7 +282,9 @@ def test_G8_political_inquiry_cannot_be_answered_on_substance_by_the_moderator(e
         with pytest.raises(FormInvalid):
             services.complete_human_task(eng, reply["id"], OWNER, answer)
     services.complete_human_task(eng, reply["id"], OWNER, {"published_url": "https://x/1"})
-    assert services.show_instance(eng, instance_id)["data"]["template"] == "political_referral"
+    data = services.show_instance(eng, instance_id)["data"]
+    assert (data["template"], data["published_url"]) == ("political_referral", "https://x/1")
+    assert "politisk sekretariat" in data["template_text"]
 
     assert services.list_human_tasks(eng, OWNER, PROCESS) == []
     referral = task_of(eng, "politisk", "political_handling")
@@ -286,6 +308,8 @@ def test_G10_confidential_inquiry_text_appears_in_no_notification(eng, clock, ac
     services.complete_human_task(eng, reply["id"], DEPUTY, {})
     case = services.show_instance(eng, instance_id)
     assert (case["outcome"], case["data"]["template"]) == ("Svart", "confidential_redirect")
+    assert "teieplikt" in case["data"]["template_text"]
+    assert secret not in case["data"]["template_text"]
 
     rows = outbox(eng, instance_id)
     templates = {row.template for row in rows}
@@ -307,3 +331,29 @@ def test_G10_confidential_inquiry_text_appears_in_no_notification(eng, clock, ac
         if row.template != "task_ready" or row.payload.get("task") != "Vurder førespurnaden":
             assert row.payload["confidential"] is True  # once known, not even the title
             assert mail.CONFIDENTIAL_TITLE in text
+
+
+def test_E5_teachers_refusal_of_a_pupils_contact_request_exists_in_nn_and_nb_and_is_usable(
+    eng, account_id
+):
+    """E5: the policy's own text for declining a pupil's contact request, with the platform
+    and the school filled in; chosen on a reply where free text is allowed."""
+    refusal = {r["key"]: r for r in replies.list_replies(eng)}["pupil_contact_refusal"]
+    assert refusal["text_nn"] == (
+        "Takk for invitasjonen om å bli satt i forbindelse her på {platform}! "
+        "Dessverre må eg avstå tilbodet ditt så lenge du er elev ved {unit_name}."
+    )
+    assert "Dessverre må jeg avstå fra tilbudet ditt" in refusal["text_nb"]
+
+    instance_id = start(eng, account_id, text="Kan du legge meg til som venn?")
+    reply = triage(eng, "question")
+    answer = {"template": "pupil_contact_refusal", "tone": "factual"}
+    services.complete_human_task(eng, reply["id"], OWNER, answer)
+    case = services.show_instance(eng, instance_id)
+    assert case["outcome"] == "Svart"
+    assert case["data"]["template_text"] == (
+        "Takk for invitasjonen om å bli satt i forbindelse her på Instagram! "
+        "Dessverre må eg avstå tilbodet ditt så lenge du er elev ved Ålesund vidaregåande skule."
+    )
+    [done] = [e for e in case["history"] if e["task_id"] == reply["id"]]
+    assert done["detail"]["data"]["template_text"] == case["data"]["template_text"]

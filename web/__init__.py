@@ -21,6 +21,7 @@ from web import (
     i18n,
     inbox,
     registry,
+    replies,
     security,
     start,
     vendor,
@@ -48,7 +49,19 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
     errors.init_app(app)
     display.init_app(app)
     security.init_app(app)
-    for module in (auth, inbox, start, cases, registry, auditing, admin, vendor, health, alerts):
+    for module in (
+        auth,
+        inbox,
+        start,
+        cases,
+        registry,
+        replies,
+        auditing,
+        admin,
+        vendor,
+        health,
+        alerts,
+    ):
         app.register_blueprint(module.bp)
 
     return app

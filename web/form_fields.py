@@ -90,7 +90,7 @@ def _widget(prop: dict[str, Any]) -> str:
         return "checkboxes"
     if "enum" in prop:
         return "radio" if len(prop["enum"]) <= _RADIO_UP_TO else "select"
-    if prop.get("format") in ("unit", "account"):
+    if prop.get("format") in ("unit", "account", "saved_reply"):
         return "select"
     if prop.get("format") == "date-time":
         return "datetime"
@@ -113,10 +113,14 @@ def options_for(prop: dict[str, Any], lang: str, choices: dict[str, list[Option]
     return list(choices.get(items.get("format", "") + ("[]" if several else ""), []))
 
 
-def initial_values(schema: dict[str, Any], username: str, unit_id: str) -> dict[str, Any]:
+def initial_values(
+    schema: dict[str, Any], username: str, unit_id: str, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What a blank form shows: the same defaults the engine fills in for empty fields
-    (`x-default`), so the person sees them and can change them."""
+    (`x-default`, "data:<name>" from the process data so far), so the person sees them and can
+    change them."""
     known = {"actor": username, "actor_unit": unit_id}
+    known |= {f"data:{name}": value for name, value in (data or {}).items() if value is not None}
     return {
         name: known[prop["x-default"]]
         for name, prop in schema.get("properties", {}).items()

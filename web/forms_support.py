@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from engine import queries
+from engine import queries, replies
 from engine.directory import UNIT_KINDS
 from engine.errors import FormInvalid
 from engine.messages import render
@@ -25,6 +25,7 @@ def choices(unit: str | None = None) -> dict[str, list[Option]]:
     units = queries.units(engine())
     accounts = queries.accounts(engine(), status="active")
     return {
+        "saved_reply": _saved_reply_options(include_inactive=False),
         "account": [
             Option(str(a["id"]), f"{a['account_name']} ({a['platform']}, {a['unit_name']})")
             for a in accounts
@@ -84,6 +85,7 @@ def data_vocabulary(forms: dict[str, dict[str, Any]]) -> Vocabulary:
         "unit_kind": _("Kind of unit"),
         "approver_role": _("Approved by"),
         "warnings": _("Warnings for the approver"),
+        "template_text": _("Text of the saved reply, as sent"),
     }
     labels |= {key: text for key, text in derived.items() if key not in labels}
     values["unit_kind"] = {kind: unit_kind_label(kind) for kind in UNIT_KINDS}
@@ -102,7 +104,22 @@ def _names_by_format() -> dict[str, list[Option]]:
         Option(str(a["id"]), f"{a['account_name']} ({a['platform']})")
         for a in queries.accounts(engine())
     ]
-    return {"username": people, "username[]": people, "unit": units, "account": accounts}
+    return {
+        "username": people,
+        "username[]": people,
+        "unit": units,
+        "account": accounts,
+        "saved_reply": _saved_reply_options(include_inactive=True),
+    }
+
+
+def _saved_reply_options(*, include_inactive: bool) -> list[Option]:
+    """Saved replies by their title in the reader's language (Bokmål, else Nynorsk)."""
+    title = "title_nb" if lang() == "nb" else "title_nn"
+    return [
+        Option(r["key"], r[title])
+        for r in replies.list_replies(engine(), include_inactive=include_inactive)
+    ]
 
 
 @dataclass

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import queries, services
+from engine import queries, replies, services
 from engine.errors import FormInvalid
 from web.extensions import engine
-from web.form_fields import form_title, parse_submission
+from web.form_fields import form_title, initial_values, parse_submission
 from web.forms_support import data_vocabulary, form_view
 from web.i18n import lang
 
@@ -54,7 +54,11 @@ def _task_page(
     delegate_error: str | None = None,
 ) -> tuple[str, int]:
     page = queries.task_page(engine(), task_id, current_user.username)
-    form = form_view(page["form"], values or {}, error, unit=page["data"].get("unit"))
+    if values is None:
+        values = initial_values(
+            page["form"], current_user.username, current_user.unit_id, page["data"]
+        )
+    form = form_view(page["form"], values, error, unit=page["data"].get("unit"))
     others = [u for u in page["task"]["candidates"] if u != current_user.username]
     html = render_template(
         "task.html",
@@ -64,6 +68,7 @@ def _task_page(
         delegates=queries.users_named(engine(), others),
         delegate_error=delegate_error,
         vocabulary=data_vocabulary(page["forms"]),
+        saved_replies=_saved_replies(page, values),
     )
     return html, 422 if error or delegate_error else 200
 
@@ -94,3 +99,20 @@ def delegate(task_id: str) -> Any:
         return _task_page(task_id, delegate_error=exc.messages(lang())["to"])
     flash(_("The task was handed to %(who)s.", who=to), "success")
     return redirect(url_for("inbox.index"))
+
+
+def _saved_replies(page: dict[str, Any], values: dict[str, Any]) -> dict[str, Any] | None:
+    """For a form that picks a saved reply: every active one as the sender gets it, and which
+    is chosen now, so the moderator can copy the text to the platform."""
+    field = next(
+        (
+            name
+            for name, prop in page["form"].get("properties", {}).items()
+            if prop.get("format") == "saved_reply"
+        ),
+        None,
+    )
+    if field is None or not page["may_act"]:
+        return None
+    texts = replies.texts_for_inquiry(engine(), page["data"], lang())
+    return {"field": field, "texts": texts, "chosen": values.get(field)}

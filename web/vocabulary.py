@@ -34,6 +34,10 @@ def event_label(kind: str) -> str:
         "archive_handoff_queued": _("Handed to the archive"),
         "notification_failed": _("Notification could not be delivered"),
         "notification_retried": _("Notification sent again"),
+        "saved_reply_created": _("Saved reply created"),
+        "saved_reply_changed": _("Saved reply changed"),
+        "saved_reply_deactivated": _("Saved reply deactivated"),
+        "saved_reply_reactivated": _("Saved reply reactivated"),
     }.get(kind, kind)
 
 
