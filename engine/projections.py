@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.absence_routing import record_routing, route_new_task
 from engine.clock import parse_duration, parse_moment
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
 from engine.notifications import add_notification, is_confidential, task_details
@@ -48,7 +49,8 @@ def sync_human_tasks(
         if task.id in open_rows:
             continue
         element = elements.get(task.element_id, {})
-        rule, candidates = resolve_lane(task.lane, ctx, session)
+        rule, named = resolve_lane(task.lane, ctx, session)
+        routing = route_new_task(session, rule, named, now)  # G2b: absent people left out
         row = HumanTask(
             id=task.id,
             instance_id=instance.id,
@@ -61,15 +63,21 @@ def sync_human_tasks(
             created_at=now,
             created_by=actor,
             due_at=due_at(element, snapshot.data, now),
+            assignee=routing.assignee,
         )
-        row.candidate_rows = [HumanTaskCandidate(username=name) for name in sorted(candidates)]
+        row.candidate_rows = [
+            HumanTaskCandidate(username=name) for name in sorted(routing.candidates)
+        ]
         session.add(row)
-        for name in sorted(candidates):  # everyone who may take it hears that it waits
+        record_routing(session, row, routing, actor, now)
+        # Everyone who may take it hears that it waits; a deputy standing in hears why.
+        template = "task_assigned_for_absence" if routing.assignee else "task_ready"
+        for name in [routing.assignee] if routing.assignee else sorted(routing.candidates):
             add_notification(
                 session,
-                f"task_ready:{task.id}:{name}",
+                f"{template}:{task.id}:{name}",
                 name,
-                "task_ready",
+                template,
                 instance,
                 now,
                 confidential=is_confidential(snapshot.data),
