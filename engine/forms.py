@@ -3,7 +3,8 @@
 A form file is a JSON Schema (type object) beside the diagrams. Besides the standard keywords
 (required, type, enum, minLength, maxLength, minItems, uniqueItems, items, format) it may name
 `x-checks` (cross-field policy rules below) and `x-derive` (facts the server adds to the data,
-such as warnings for the approver), and `x-revisable` (a resubmission keeps earlier values for
+such as warnings for the approver), `x-default` (`actor`, `actor_unit` or `now` fill an empty
+field), and `x-revisable` (a resubmission keeps earlier values for
 fields left empty; decision forms must not set it). Only fields the form declares are accepted.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -38,6 +40,7 @@ class FormContext:
     session: Session
     actor: User
     data: dict[str, Any]  # the process data so far (empty at start)
+    now: datetime | None = None  # for `"x-default": "now"` (when an inquiry came in)
     _account_counts: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
@@ -89,6 +92,8 @@ def _with_defaults(
             cleaned[name] = ctx.actor.username
         elif prop.get("x-default") == "actor_unit":
             cleaned[name] = ctx.actor.unit_id
+        elif prop.get("x-default") == "now" and ctx.now is not None:
+            cleaned[name] = ctx.now.isoformat()
         elif "default" in prop:
             cleaned[name] = prop["default"]
     return cleaned

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.bootstrap import Engine, bootstrap
 from web import (
+    absence,
     admin,
     alerts,
     auditing,
@@ -20,6 +21,7 @@ from web import (
     health,
     i18n,
     inbox,
+    overview,
     registry,
     security,
     start,
@@ -49,6 +51,8 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
     display.init_app(app)
     security.init_app(app)
     for module in (auth, inbox, start, cases, registry, auditing, admin, vendor, health, alerts):
+        app.register_blueprint(module.bp)
+    for module in (absence, overview):
         app.register_blueprint(module.bp)
 
     return app

@@ -38,6 +38,11 @@ def describe(item: dict[str, Any]) -> dict[str, str]:
             task=task,
             title=title,
         ),
+        "task_assigned_for_absence": _(
+            "“%(task)s” in “%(title)s” was given to you because the account owner is away.",
+            task=task,
+            title=title,
+        ),
         "inquiry_reputation_critical": _(
             "A possibly reputation-critical inquiry needs the comms section: “%(title)s”.",
             title=title,

@@ -113,14 +113,27 @@ def options_for(prop: dict[str, Any], lang: str, choices: dict[str, list[Option]
     return list(choices.get(items.get("format", "") + ("[]" if several else ""), []))
 
 
-def initial_values(schema: dict[str, Any], username: str, unit_id: str) -> dict[str, Any]:
+def initial_values(
+    schema: dict[str, Any], username: str, unit_id: str, now: datetime
+) -> dict[str, Any]:
     """What a blank form shows: the same defaults the engine fills in for empty fields
     (`x-default`), so the person sees them and can change them."""
-    known = {"actor": username, "actor_unit": unit_id}
+    known = {"actor": username, "actor_unit": unit_id, "now": now.isoformat()}
     return {
         name: known[prop["x-default"]]
         for name, prop in schema.get("properties", {}).items()
         if prop.get("x-default") in known
+    }
+
+
+def preselected(schema: dict[str, Any], args: MultiDict[str, str]) -> dict[str, Any]:
+    """Fields naming an account that a link may choose in advance, e.g. the account page's
+    "register an inquiry" (`?account_id=7`). Only the choice is made; the person still sees
+    it, may change it, and sends the form themselves."""
+    return {
+        name: int(args[name])
+        for name, prop in schema.get("properties", {}).items()
+        if prop.get("format") == "account" and args.get(name, "").isdigit()
     }
 
 

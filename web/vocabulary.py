@@ -34,6 +34,10 @@ def event_label(kind: str) -> str:
         "archive_handoff_queued": _("Handed to the archive"),
         "notification_failed": _("Notification could not be delivered"),
         "notification_retried": _("Notification sent again"),
+        "absence_registered": _("Absence registered"),
+        "absence_cancelled": _("Absence cancelled"),
+        "task_assigned_for_absence": _("Task given to the deputy: the owner is away"),
+        "absent_candidates_left_out": _("Absent people left out of the task"),
     }.get(kind, kind)
 
 
