@@ -113,7 +113,7 @@ def _add_user(
         "user_created",
         detail={"username": username, "unit": fields["unit_id"], "roles": roles},
     )
-    refresh_candidates(session)
+    refresh_candidates(session, now)
     return username
 
 
@@ -147,7 +147,7 @@ def update_user(eng: Engine, admin: str, username: str, fields: dict[str, Any]) 
             audit.record(
                 session, now, admin, "user_changed", detail={"username": username, **changes}
             )
-        return refresh_candidates(session)
+        return refresh_candidates(session, now)
 
 
 def _person_snapshot(user: User) -> dict[str, Any]:

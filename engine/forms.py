@@ -3,7 +3,8 @@
 A form file is a JSON Schema (type object) beside the diagrams. Besides the standard keywords
 (required, type, enum, minLength, maxLength, minItems, uniqueItems, items, format) it may name
 `x-checks` (cross-field policy rules below) and `x-derive` (facts the server adds to the data,
-such as warnings for the approver), and `x-revisable` (a resubmission keeps earlier values for
+such as warnings for the approver), `x-default` (`actor`, `actor_unit` or `now` fill an empty
+field), and `x-revisable` (a resubmission keeps earlier values for
 fields left empty; decision forms must not set it). Only fields the form declares are accepted.
 `x-default` fills an empty field: "actor", "actor_unit", or "data:<name>" (a value the process
 already holds, such as the saved reply the routing table prescribes).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -41,6 +43,7 @@ class FormContext:
     session: Session
     actor: User
     data: dict[str, Any]  # the process data so far (empty at start)
+    now: datetime | None = None  # for `"x-default": "now"` (when an inquiry came in)
     _account_counts: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
@@ -96,6 +99,8 @@ def _with_defaults(
             known = ctx.data.get(prop["x-default"].removeprefix("data:"))
             if not _is_empty(known):
                 cleaned[name] = known
+        elif prop.get("x-default") == "now" and ctx.now is not None:
+            cleaned[name] = ctx.now.isoformat()
         elif "default" in prop:
             cleaned[name] = prop["default"]
     return cleaned

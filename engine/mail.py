@@ -52,6 +52,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Oppgåva «{task}» i saka «{title}» vart ikkje gjort innan fristen og er no gitt til "
         "stedfortredaren for kontoen (G2b).{due}\n\nOpne oppgåva: {link}",
     ),
+    "task_assigned_for_absence": (
+        "Oppgåve til deg som stedfortredar: {task}",
+        "Oppgåva «{task}» i saka «{title}» er gitt til deg fordi eigaren av kontoen er borte "
+        "(G2b).{due}\n\nOpne oppgåva: {link}",
+    ),
     "reputation_crisis": (
         "Krise: informasjonsseksjonen har eskalert ei omdømmesak",
         "Informasjonsseksjonen har vurdert «{title}» som ei krise. Leiinga leier "

@@ -182,7 +182,40 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Rutetabellen foreskriver malen «{value}», så den kan ikke deaktiveres. Endre teksten i stedet.",
         "en": "The routing table prescribes the template “{value}”, so it cannot be deactivated. Change its text instead.",
     },
+    "absence_in_past": {
+        "nn": "Fråværet kan ikkje starte meir enn ein time tilbake i tid.",
+        "nb": "Fraværet kan ikke starte mer enn en time tilbake i tid.",
+        "en": "The absence cannot start more than an hour in the past.",
+    },
+    "absence_end_before_start": {
+        "nn": "Slutten må kome etter starten.",
+        "nb": "Slutten må komme etter starten.",
+        "en": "The end must come after the start.",
+    },
+    "absence_too_long": {
+        "nn": "Eit fråvær kan vare i høgst {days} dagar.",
+        "nb": "Et fravær kan vare i høyst {days} dager.",
+        "en": "An absence can last at most {days} days.",
+    },
     # --- refusals of an action (errors.SomeflytError.code) -------------------------------------
+    "absence_not_yours": {
+        "nn": "Du kan berre registrere fråvær for deg sjølv og for teamet på kontoar du eig.",
+        "nb": "Du kan bare registrere fravær for deg selv og for teamet på kontoer du eier.",
+        "en": "You can register absence only for yourself and the team of accounts you own.",
+    },
+    "unknown_absence": {
+        "nn": "Fråværet finst ikkje.",
+        "nb": "Fraværet finnes ikke.",
+        "en": "There is no such absence.",
+    },
+    "overview_not_allowed": {
+        "nn": "Oversikta over kontoane er for kommunikasjonsseksjonen, informasjonssjefen, "
+        "administratorar og revisorar.",
+        "nb": "Oversikten over kontoene er for kommunikasjonsseksjonen, informasjonssjefen, "
+        "administratorer og revisorer.",
+        "en": "The account overview is for the communications section, the head of "
+        "information, administrators and auditors.",
+    },
     "task_already_completed": {
         "nn": "Oppgåva «{task}» er allereie fullført av {who}. Ingenting av det du sende inn er lagra.",
         "nb": "Oppgaven «{task}» er allerede fullført av {who}. Ingenting av det du sendte inn er lagret.",

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.absence_routing import record_routing, route_new_task
 from engine.clock import parse_duration, parse_moment
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
 from engine.notifications import add_notification, is_confidential, task_details
@@ -48,13 +49,14 @@ def sync_human_tasks(
         if task.id in open_rows:
             continue
         element = elements.get(task.element_id, {})
-        rule, candidates = resolve_lane(task.lane, ctx, session)
-        if element.get("separate_from"):
+        rule, named = resolve_lane(task.lane, ctx, session)
+        if element.get("separate_from"):  # four eyes: who did that step may not do this one
             done_by = _completed_by(session, instance.id, element["separate_from"])
-            rule, candidates = separated(rule, done_by, instance.started_by, session)
-        assignee = ctx.data.get(element["assignee_from"]) if element.get("assignee_from") else None
-        if assignee not in candidates:  # a named handler who may not act is no assignee
-            assignee = None
+            rule, named = separated(rule, done_by, instance.started_by, session)
+        routing = route_new_task(session, rule, named, now)  # G2b: absent people left out
+        # A handler someone chose (assigneeFrom) takes it if they may and are here.
+        chosen = ctx.data.get(element["assignee_from"]) if element.get("assignee_from") else None
+        assignee = chosen if chosen in routing.candidates else routing.assignee
         row = HumanTask(
             id=task.id,
             instance_id=instance.id,
@@ -63,21 +65,26 @@ def sync_human_tasks(
             name=task.name,
             lane=task.lane,
             candidate_rule=rule,
-            assignee=assignee,
             status="open",
             created_at=now,
             created_by=actor,
             due_at=due_at(element, snapshot.data, now),
+            assignee=assignee,
         )
-        row.candidate_rows = [HumanTaskCandidate(username=name) for name in sorted(candidates)]
+        row.candidate_rows = [
+            HumanTaskCandidate(username=name) for name in sorted(routing.candidates)
+        ]
         session.add(row)
-        # Everyone who may take it hears that it waits; a task given to someone, only they.
-        for name in [assignee] if assignee else sorted(candidates):
+        record_routing(session, row, routing, actor, now)
+        # Everyone who may take it hears that it waits; a deputy standing in hears why.
+        standing_in = assignee is not None and assignee == routing.assignee
+        template = "task_assigned_for_absence" if standing_in else "task_ready"
+        for name in [assignee] if assignee else sorted(routing.candidates):
             add_notification(
                 session,
-                f"task_ready:{task.id}:{name}",
+                f"{template}:{task.id}:{name}",
                 name,
-                "task_ready",
+                template,
                 instance,
                 now,
                 confidential=is_confidential(snapshot.data),

@@ -202,6 +202,7 @@ def list_cases(
     everything: bool = False,
     text: str = "",
     status: str = "",
+    account_id: int | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Cases the user started or took part in; with `everything`, all cases for those who
@@ -227,6 +228,8 @@ def list_cases(
             )
         if status:
             query = query.where(ProcessInstance.status == status)
+        if account_id is not None:  # the cases about one account (from the overview)
+            query = query.where(ProcessInstance.account_id == account_id)
         rows = session.execute(
             query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc()).limit(
                 limit

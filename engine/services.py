@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit, forms, runtime
+from engine.absence_routing import without_absent
+from engine.absences import absent_users
 from engine.bootstrap import Engine
 from engine.definitions import collect_bundles, deploy_bundles, latest_definition
 from engine.effects import START_PROCESS, apply_service_calls
@@ -87,7 +89,7 @@ def start_process(eng: Engine, process_id: str, username: str, data: dict[str, A
         actor = _acting_user(session, username)
         definition = latest_definition(session, process_id)
         schema = step_form(eng, definition, definition.task_meta.get("start_form"))
-        context = forms.FormContext(session, actor, {})
+        context = forms.FormContext(session, actor, {}, now=now)
         cleaned = forms.validate(schema, data, context)
         cleaned["applicant"] = actor.username
         return _create_instance(eng, session, definition, cleaned, actor.username, now).id
@@ -423,18 +425,23 @@ def set_user_roles(eng: Engine, username: str, roles: list[str], admin: str) -> 
             "roles_changed",
             detail={"username": username, "before": before, "after": sorted(set(roles))},
         )
-        return refresh_candidates(session)
+        return refresh_candidates(session, now)
 
 
-def refresh_candidates(session: Session) -> list[str]:
-    """Resolve every open task's candidate rule again; returns the ids of tasks that changed."""
+def refresh_candidates(session: Session, now: datetime) -> list[str]:
+    """Resolve every open task's candidate rule again; returns the ids of tasks that changed.
+    Who is away now stays left out, as when the task became ready (engine.absence_routing)."""
     changed = []
     open_tasks = session.scalars(
         select(HumanTask).where(HumanTask.status == "open").with_for_update()
-    )
+    ).all()
+    named: dict[str, set[str]] = {}
     for task in open_tasks:
         instance = session.get(ProcessInstance, task.instance_id)
-        wanted = candidates_for(task.candidate_rule, instance.started_by, session)
+        named[task.id] = candidates_for(task.candidate_rule, instance.started_by, session)
+    away = absent_users(session, set().union(*named.values()), now)
+    for task in open_tasks:
+        wanted = without_absent(named[task.id], away)
         if wanted != set(task.candidates):
             task.candidate_rows = [HumanTaskCandidate(username=u) for u in sorted(wanted)]
             changed.append(task.id)

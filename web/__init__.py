@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.bootstrap import Engine, bootstrap
 from web import (
+    absence,
     admin,
     alerts,
     auditing,
@@ -20,6 +21,7 @@ from web import (
     health,
     i18n,
     inbox,
+    overview,
     registry,
     replies,
     security,
@@ -62,6 +64,8 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
         health,
         alerts,
     ):
+        app.register_blueprint(module.bp)
+    for module in (absence, overview):
         app.register_blueprint(module.bp)
 
     return app

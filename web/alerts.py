@@ -38,6 +38,11 @@ def describe(item: dict[str, Any]) -> dict[str, str]:
             task=task,
             title=title,
         ),
+        "task_assigned_for_absence": _(
+            "“%(task)s” in “%(title)s” was given to you because the account owner is away.",
+            task=task,
+            title=title,
+        ),
         "reputation_crisis": _(
             "Crisis: the comms section escalated “%(title)s”; management leads the communication.",
             title=title,

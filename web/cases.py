@@ -25,11 +25,23 @@ def index() -> str:
     text = request.args.get("q", "")[:200]
     status = request.args.get("status", "")
     status = status if status in STATUSES else ""
+    account = request.args.get("account", type=int)
     cases = queries.list_cases(
-        engine(), current_user.username, everything=everything, text=text, status=status
+        engine(),
+        current_user.username,
+        everything=everything,
+        text=text,
+        status=status,
+        account_id=account,
     )
     return render_template(
-        "cases.html", cases=cases, everything=everything, q=text, status=status, statuses=STATUSES
+        "cases.html",
+        cases=cases,
+        everything=everything,
+        q=text,
+        status=status,
+        statuses=STATUSES,
+        account=account,
     )
 
 

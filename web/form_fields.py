@@ -114,17 +114,32 @@ def options_for(prop: dict[str, Any], lang: str, choices: dict[str, list[Option]
 
 
 def initial_values(
-    schema: dict[str, Any], username: str, unit_id: str, data: dict[str, Any] | None = None
+    schema: dict[str, Any],
+    username: str,
+    unit_id: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What a blank form shows: the same defaults the engine fills in for empty fields
-    (`x-default`, "data:<name>" from the process data so far), so the person sees them and can
-    change them."""
-    known = {"actor": username, "actor_unit": unit_id}
+    (`x-default`: the person, their unit, "now", or "data:<name>" from the process data so far),
+    so the person sees them and can change them."""
+    known = {"actor": username, "actor_unit": unit_id, "now": now.isoformat()}
     known |= {f"data:{name}": value for name, value in (data or {}).items() if value is not None}
     return {
         name: known[prop["x-default"]]
         for name, prop in schema.get("properties", {}).items()
         if prop.get("x-default") in known
+    }
+
+
+def preselected(schema: dict[str, Any], args: MultiDict[str, str]) -> dict[str, Any]:
+    """Fields naming an account that a link may choose in advance, e.g. the account page's
+    "register an inquiry" (`?account_id=7`). Only the choice is made; the person still sees
+    it, may change it, and sends the form themselves."""
+    return {
+        name: int(args[name])
+        for name, prop in schema.get("properties", {}).items()
+        if prop.get("format") == "account" and args.get(name, "").isdigit()
     }
 
 

@@ -56,7 +56,11 @@ def _task_page(
     page = queries.task_page(engine(), task_id, current_user.username)
     if values is None:
         values = initial_values(
-            page["form"], current_user.username, current_user.unit_id, page["data"]
+            page["form"],
+            current_user.username,
+            current_user.unit_id,
+            engine().clock.now(),
+            page["data"],
         )
     form = form_view(page["form"], values, error, unit=page["data"].get("unit"))
     others = [u for u in page["task"]["candidates"] if u != current_user.username]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from engine import queries
+from engine import absences, queries
+from engine.overview import INQUIRY
 from web.extensions import engine
 
 bp = Blueprint("registry", __name__, url_prefix="/accounts")
@@ -34,4 +35,14 @@ def index() -> str:
 @bp.get("/<int:account_id>")
 @login_required
 def show(account_id: int) -> str:
-    return render_template("account.html", account=queries.account(engine(), account_id))
+    account = queries.account(engine(), account_id)
+    team = {account["owner"], account["deputy"], *account["moderators"]}
+    # The team registers inquiries on its own account (the start form checks it again).
+    on_team = current_user.username in team and not current_user.read_only
+    return render_template(
+        "account.html",
+        account=account,
+        away=absences.team_away_now(engine(), account_id),
+        may_register_inquiry=on_team and account["status"] == "active",
+        inquiry_process=INQUIRY,
+    )

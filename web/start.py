@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from engine import queries, services
 from engine.errors import FormInvalid
 from web.extensions import engine
-from web.form_fields import form_title, initial_values, parse_submission
+from web.form_fields import form_title, initial_values, parse_submission, preselected
 from web.forms_support import form_view
 from web.i18n import lang
 
@@ -57,7 +57,9 @@ def _form_page(
         abort(403)
     process = queries.startable_process(engine(), current_user.username, process_id)
     if values is None:
-        values = initial_values(process.form, current_user.username, current_user.unit_id)
+        values = initial_values(
+            process.form, current_user.username, current_user.unit_id, engine().clock.now()
+        ) | preselected(process.form, request.args)
     page_form = form_view(process.form, values, error)
     html = render_template(
         "start_form.html",

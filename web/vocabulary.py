@@ -38,6 +38,10 @@ def event_label(kind: str) -> str:
         "saved_reply_changed": _("Saved reply changed"),
         "saved_reply_deactivated": _("Saved reply deactivated"),
         "saved_reply_reactivated": _("Saved reply reactivated"),
+        "absence_registered": _("Absence registered"),
+        "absence_cancelled": _("Absence cancelled"),
+        "task_assigned_for_absence": _("Task given to the deputy: the owner is away"),
+        "absent_candidates_left_out": _("Absent people left out of the task"),
     }.get(kind, kind)
 
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from engine import services
 from engine.bootstrap import Engine
 from engine.demo import SAMPLE_SCHOOL_APPLICATION
+from tests.accounts import approved_school_account
 from tests.browser.support import SQLITE_ONLY, AxeReport, start_case, wait_for_diagram
 
 pytestmark = SQLITE_ONLY
@@ -225,4 +226,34 @@ def test_pages_in_bokmal_and_english(
     axe.check(teacher, f"start-form-errors-{lang}")
     _goto(teacher, "/cases/")
     axe.check(teacher, f"my-cases-{lang}")
+    axe.assert_clean()
+
+
+def test_absence_overview_and_account_pages(
+    open_page: Callable[..., Page], axe: AxeReport, eng: Engine
+) -> None:
+    account_id = approved_school_account(eng)
+    owner = open_page("laerar.alesund")
+    _goto(owner, "/absence/")
+    expect(owner.locator("main p.empty")).to_be_visible()
+    axe.check(owner, "absence-empty")
+    _submit(owner)  # nothing filled in
+    expect(owner.locator("#absence-starts_at")).to_have_attribute("aria-invalid", "true")
+    axe.check(owner, "absence-errors")
+    owner.select_option("#absence-username", "laerar2.alesund")
+    owner.fill("#absence-starts_at", "2026-11-23T10:00")
+    owner.fill("#absence-ends_at", "2026-11-27T16:00")
+    _submit(owner)
+    expect(owner.locator("main table")).to_be_visible()
+    axe.check(owner, "absence-list")
+    _goto(owner, f"/accounts/{account_id}")
+    expect(owner.locator("#away-now")).to_contain_text("laerar2.alesund")
+    axe.check(owner, "account-page-team")
+    owner.locator("#register-inquiry").click()
+    expect(owner.locator("#field-account_id")).to_have_value(str(account_id))
+    axe.check(owner, "inquiry-form-preselected")
+
+    comms = open_page("komm1")
+    _goto(comms, "/overview/")
+    axe.check(comms, "overview")
     axe.assert_clean()
