@@ -82,37 +82,58 @@ def step_form(eng: Engine, definition: ProcessDefinition, name: str | None) -> d
 
 
 def start_process(eng: Engine, process_id: str, username: str, data: dict[str, Any]) -> int:
-    now = eng.clock.now()
     with eng.transaction() as session:
         actor = _acting_user(session, username)
-        definition = latest_definition(session, process_id)
-        bundle = eng.cache.get(definition)
-        schema = step_form(eng, definition, definition.task_meta.get("start_form"))
-        context = forms.FormContext(session, actor, {})
-        cleaned = forms.validate(schema, data, context)
-        cleaned["applicant"] = actor.username
-        _workflow, snapshot = runtime.start_workflow(bundle, cleaned, now)
-        instance = ProcessInstance(
-            definition_id=definition.id,
-            process_id=process_id,
-            status="running",
-            title=definition.name,
-            started_by=actor.username,
-            started_at=now,
-        )
-        update_instance(instance, definition, snapshot, now)  # one INSERT with the state
-        session.add(instance)
-        session.flush()
-        audit.record(
-            session,
-            now,
-            actor.username,
-            "instance_started",
-            instance_id=instance.id,
-            detail={"process_id": process_id, "version": definition.version, "data": cleaned},
-        )
-        _after_step(session, instance, definition, snapshot, actor.username, None, now)
-        return instance.id
+        return open_instance(eng, session, process_id, actor, data).id
+
+
+def open_instance(
+    eng: Engine,
+    session: Session,
+    process_id: str,
+    starter: User,
+    data: dict[str, Any],
+    *,
+    context: forms.FormContext | None = None,
+    via: str | None = None,
+    audit_detail: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """Validate the start form and start an instance in the caller's transaction.
+
+    `starter` owns the case (started_by, the Søkjar lane). `via` names who really acted when
+    that is not the starter (a connector token posting on an account's behalf): the audit
+    trail and the tasks' created_by then say so instead of putting words in a person's mouth.
+    """
+    now = eng.clock.now()
+    definition = latest_definition(session, process_id)
+    bundle = eng.cache.get(definition)
+    schema = step_form(eng, definition, definition.task_meta.get("start_form"))
+    cleaned = forms.validate(schema, data, context or forms.FormContext(session, starter, {}))
+    cleaned["applicant"] = starter.username
+    _workflow, snapshot = runtime.start_workflow(bundle, cleaned, now)
+    instance = ProcessInstance(
+        definition_id=definition.id,
+        process_id=process_id,
+        status="running",
+        title=definition.name,
+        started_by=starter.username,
+        started_at=now,
+    )
+    update_instance(instance, definition, snapshot, now)  # one INSERT with the state
+    session.add(instance)
+    session.flush()
+    actor = via or starter.username
+    audit.record(
+        session,
+        now,
+        actor,
+        "instance_started",
+        instance_id=instance.id,
+        detail={"process_id": process_id, "version": definition.version, "data": cleaned}
+        | (audit_detail or {}),
+    )
+    _after_step(session, instance, definition, snapshot, actor, None, now)
+    return instance
 
 
 def complete_human_task(
