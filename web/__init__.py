@@ -12,9 +12,11 @@ from engine.bootstrap import Engine, bootstrap
 from web import (
     admin,
     alerts,
+    api,
     auditing,
     auth,
     cases,
+    connector_tokens,
     display,
     errors,
     health,
@@ -50,5 +52,7 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
     security.init_app(app)
     for module in (auth, inbox, start, cases, registry, auditing, admin, vendor, health, alerts):
         app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)  # the connector API: JSON, bearer tokens
+    app.register_blueprint(connector_tokens.bp)
 
     return app

@@ -34,6 +34,8 @@ def event_label(kind: str) -> str:
         "archive_handoff_queued": _("Handed to the archive"),
         "notification_failed": _("Notification could not be delivered"),
         "notification_retried": _("Notification sent again"),
+        "api_token_created": _("Connector token created"),
+        "api_token_revoked": _("Connector token revoked"),
     }.get(kind, kind)
 
 
