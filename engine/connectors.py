@@ -209,8 +209,10 @@ def _register(eng: Engine, secret: str, payload: Any) -> Registration:
         if envelope:  # report the whole payload's problems at once, then stop
             _collect_form_errors(eng, session, fields, context, envelope)
             raise FormInvalid(envelope)
+        # A retry is answered from what was stored the first time, whatever else changed in
+        # the body (an edited comment is still the same message); the account must match.
         existing = session.get(InboundMessage, (account.id, message_id))
-        if existing is not None:
+        if existing is not None and claimed == account.id:
             return Registration(existing.instance_id, duplicate=True)
         instance = services.open_instance(
             eng,

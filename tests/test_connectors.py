@@ -199,6 +199,11 @@ def test_the_same_message_twice_makes_one_inquiry(eng, clock, account_id):
     assert token_row(eng, issued.id).last_used_at == clock.now()
     other = connectors.register_inbound_inquiry(eng, issued.secret, payload(account_id, "m-2"))
     assert other.duplicate is False and other.instance_id != first.instance_id
+    without_account = payload(account_id)
+    del without_account["account_id"]
+    with pytest.raises(FormInvalid) as error:  # a duplicate is recognised by a whole envelope
+        connectors.register_inbound_inquiry(eng, issued.secret, without_account)
+    assert error.value.errors == {"account_id": ("required", {})}
 
 
 def test_the_owner_may_have_left_the_inquiry_still_reaches_the_team(eng, account_id):
