@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine import directory, replies, services
+from engine import connectors, directory, replies, services
 from engine.bootstrap import Engine, bootstrap
 from engine.clock import parse_moment
 from engine.config import instance_folder
@@ -142,6 +142,32 @@ def cmd_audit_verify(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     if not result.ok:
         raise AuditBroken(result.problem or "broken", vars(result))
     return vars(result), f"ok ({result.events} hendingar)"
+
+
+def cmd_tokens_create(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
+    issued = connectors.create_token(eng, "cli", args.account, args.name, shell=True)
+    text = (
+        f"Koplingsnøkkel {issued.id} ({issued.prefix}…) for konto {issued.account_id}:\n"
+        f"{issued.secret}\n"
+        "Ta vare på nøkkelen no: han kan ikkje visast igjen."
+    )
+    return vars(issued), text
+
+
+def cmd_tokens_list(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
+    tokens = connectors.list_tokens(eng, "cli", args.account, shell=True)
+    lines = [
+        f"{t['id']:>4}  {t['prefix']:<12}  konto {t['account_id']:<4} {t['name']:<30} "
+        + (f"trekt tilbake {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "aktiv")
+        for t in tokens
+    ]
+    return tokens, "\n".join(lines) or "Ingen koplingsnøklar."
+
+
+def cmd_tokens_revoke(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
+    revoked = connectors.revoke_token(eng, "cli", args.token_id, shell=True)
+    text = "Nøkkelen er trekt tilbake." if revoked else "Nøkkelen var alt trekt tilbake."
+    return {"token_id": args.token_id, "revoked": revoked}, text
 
 
 def cmd_serve(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
@@ -275,6 +301,18 @@ def build_parser() -> argparse.ArgumentParser:
         serve = add(name, handler, text)
         serve.add_argument("--host", default="127.0.0.1")
         serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    tokens = sub.add_parser("tokens", help="connector tokens").add_subparsers(
+        dest="tokens_command", required=True
+    )
+    create = add("create", cmd_tokens_create, "a new token; prints the secret once", tokens)
+    create.add_argument("--account", type=int, required=True, help="account id")
+    create.add_argument("--name", required=True, help="which connector uses it")
+    add("list", cmd_tokens_list, "tokens (never their secrets)", tokens).add_argument(
+        "--account", type=int, help="only this account"
+    )
+    add("revoke", cmd_tokens_revoke, "revoke a token at once", tokens).add_argument(
+        "token_id", type=int
+    )
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", required=True
     )

@@ -29,6 +29,12 @@ class NotFound(SomeflytError):
     status = 404
 
 
+class Unauthorized(SomeflytError):
+    """No valid credentials (a connector's missing, unknown or revoked token)."""
+
+    status = 401
+
+
 class PermissionDenied(SomeflytError):
     status = 403
 

@@ -44,6 +44,9 @@ class FormContext:
     actor: User
     data: dict[str, Any]  # the process data so far (empty at start)
     now: datetime | None = None  # for `"x-default": "now"` (when an inquiry came in)
+    # Set when a platform connector submits the form with a token of this account: the token,
+    # not a person, is then the authority to register inquiries on it (engine/connectors.py).
+    connector_account_id: int | None = None
     _account_counts: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
@@ -244,7 +247,12 @@ def _moderators_from_school(data: dict[str, Any], ctx: FormContext) -> Errors:
 
 
 def _inquiry_by_account_team(data: dict[str, Any], ctx: FormContext) -> Errors:
-    """An inquiry on an official account is registered by its owner, deputy or a moderator."""
+    """An inquiry on an official account is registered by its owner, deputy or a moderator,
+    or by a connector holding a token of that very account."""
+    if ctx.connector_account_id is not None:
+        if ctx.connector_account_id != data["account_id"]:
+            return {"account_id": ("token_other_account", {})}
+        return {}
     if ctx.actor.username not in resolve_rule(f"account_team:{data['account_id']}", ctx.session):
         return {"account_id": ("not_account_team", {})}
     return {}

@@ -336,6 +336,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Svarmalen finnes ikke.",
         "en": "There is no such saved reply.",
     },
+    # --- connectors (engine/connectors.py) ---------------------------------------------------
+    "token_invalid": {
+        "nn": "Koplingsnøkkelen manglar, er ukjend eller er trekt tilbake.",
+        "nb": "Koblingsnøkkelen mangler, er ukjent eller er trukket tilbake.",
+        "en": "The connector token is missing, unknown or revoked.",
+    },
+    "token_other_account": {
+        "nn": "Koplingsnøkkelen høyrer til ein annan konto.",
+        "nb": "Koblingsnøkkelen hører til en annen konto.",
+        "en": "The connector token belongs to another account.",
+    },
+    "account_closed": {
+        "nn": "Kontoen er ikkje aktiv i kontoregisteret og tek ikkje imot førespurnader.",
+        "nb": "Kontoen er ikke aktiv i kontoregisteret og tar ikke imot henvendelser.",
+        "en": "The account is not active in the registry and takes no inquiries.",
+    },
+    "unknown_token": {
+        "nn": "Koplingsnøkkelen finst ikkje.",
+        "nb": "Koblingsnøkkelen finnes ikke.",
+        "en": "There is no such connector token.",
+    },
+    "json_object": {
+        "nn": "Innhaldet må vere eit JSON-objekt.",
+        "nb": "Innholdet må være et JSON-objekt.",
+        "en": "The body must be a JSON object.",
+    },
+    "date_time_zone": {
+        "nn": "«{value}» manglar tidssone (t.d. Z eller +01:00).",
+        "nb": "«{value}» mangler tidssone (f.eks. Z eller +01:00).",
+        "en": "“{value}” has no time zone (e.g. Z or +01:00).",
+    },
     "no_files": {
         "nn": "Vel minst éi BPMN-fil å laste opp.",
         "nb": "Velg minst én BPMN-fil å laste opp.",

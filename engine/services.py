@@ -84,15 +84,44 @@ def step_form(eng: Engine, definition: ProcessDefinition, name: str | None) -> d
 
 
 def start_process(eng: Engine, process_id: str, username: str, data: dict[str, Any]) -> int:
-    now = eng.clock.now()
     with eng.transaction() as session:
         actor = _acting_user(session, username)
-        definition = latest_definition(session, process_id)
-        schema = step_form(eng, definition, definition.task_meta.get("start_form"))
-        context = forms.FormContext(session, actor, {}, now=now)
-        cleaned = forms.validate(schema, data, context)
-        cleaned["applicant"] = actor.username
-        return _create_instance(eng, session, definition, cleaned, actor.username, now).id
+        return open_instance(eng, session, process_id, actor, data).id
+
+
+def open_instance(
+    eng: Engine,
+    session: Session,
+    process_id: str,
+    starter: User,
+    data: dict[str, Any],
+    *,
+    context: forms.FormContext | None = None,
+    via: str | None = None,
+    audit_detail: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """Validate the start form and start an instance in the caller's transaction.
+
+    `starter` owns the case (started_by, the Søkjar lane). `via` names who really acted when
+    that is not the starter (a connector token posting on an account's behalf): the audit
+    trail and the tasks' created_by then say so instead of putting words in a person's mouth.
+    """
+    now = eng.clock.now()
+    definition = latest_definition(session, process_id)
+    schema = step_form(eng, definition, definition.task_meta.get("start_form"))
+    context = context or forms.FormContext(session, starter, {}, now=now)
+    cleaned = forms.validate(schema, data, context)
+    cleaned["applicant"] = starter.username
+    return _create_instance(
+        eng,
+        session,
+        definition,
+        cleaned,
+        starter.username,
+        now,
+        actor=via or starter.username,
+        audit_detail=audit_detail,
+    )
 
 
 def _create_instance(
@@ -102,8 +131,12 @@ def _create_instance(
     data: dict[str, Any],
     started_by: str,
     now: datetime,
+    *,
+    actor: str,
     parent_id: int | None = None,
+    audit_detail: dict[str, Any] | None = None,
 ) -> ProcessInstance:
+    """Start a validated instance: the state, its tasks and effects, and the audit event."""
     _workflow, snapshot = runtime.start_workflow(eng.cache.get(definition), data, now)
     instance = ProcessInstance(
         definition_id=definition.id,
@@ -121,9 +154,14 @@ def _create_instance(
     if parent_id is not None:
         detail["parent_id"] = parent_id
     audit.record(
-        session, now, started_by, "instance_started", instance_id=instance.id, detail=detail
+        session,
+        now,
+        actor,
+        "instance_started",
+        instance_id=instance.id,
+        detail=detail | (audit_detail or {}),
     )
-    _after_step(eng, session, instance, definition, snapshot, started_by, None, now)
+    _after_step(eng, session, instance, definition, snapshot, actor, None, now)
     return instance
 
 
@@ -338,7 +376,9 @@ def _start_child(
     fields of this one, e.g. an inquiry's reputation escalation (G9). Its messages come back."""
     definition = latest_definition(session, str(call.params["process"]))
     data = {name: call.data[name] for name in call.params.get("fields") or [] if name in call.data}
-    child = _create_instance(eng, session, definition, data, actor, now, parent_id=parent.id)
+    child = _create_instance(
+        eng, session, definition, data, actor, now, actor=actor, parent_id=parent.id
+    )
     audit.record(
         session,
         now,

@@ -13,9 +13,11 @@ from web import (
     absence,
     admin,
     alerts,
+    api,
     auditing,
     auth,
     cases,
+    connector_tokens,
     display,
     errors,
     health,
@@ -67,5 +69,7 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
         app.register_blueprint(module.bp)
     for module in (absence, overview):
         app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)  # the connector API: JSON, bearer tokens
+    app.register_blueprint(connector_tokens.bp)
 
     return app

@@ -34,6 +34,9 @@ def _defaults() -> dict[str, Any]:
         # client's address, not the proxy's).
         "PROXY_COUNT": int(os.environ.get("SOMEFLYT_PROXY_COUNT", "0")),
         "LOGIN_FAILURES_PER_MINUTE": int(os.environ.get("SOMEFLYT_LOGIN_FAILURES", "5")),
+        # The connector API (/api/v1): requests per token, and refused tokens per address.
+        "API_REQUESTS_PER_MINUTE": int(os.environ.get("SOMEFLYT_API_REQUESTS_PER_MINUTE", "120")),
+        "API_AUTH_FAILURES_PER_MINUTE": int(os.environ.get("SOMEFLYT_API_AUTH_FAILURES", "30")),
         # Hand new notifications to the broker after each commit (tests turn it off; the beat
         # sweep delivers whatever was not handed over).
         "ENQUEUE_NOTIFICATIONS": True,

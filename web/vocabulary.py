@@ -42,6 +42,8 @@ def event_label(kind: str) -> str:
         "absence_cancelled": _("Absence cancelled"),
         "task_assigned_for_absence": _("Task given to the deputy: the owner is away"),
         "absent_candidates_left_out": _("Absent people left out of the task"),
+        "api_token_created": _("Connector token created"),
+        "api_token_revoked": _("Connector token revoked"),
     }.get(kind, kind)
 
 
