@@ -115,14 +115,9 @@ def _check_separate_from(name: str, process: etree._Element) -> list[str]:
         for kind in ("userTask", "manualTask")
         for element in process.iter(f"{{{BPMN_NS}}}{kind}")
     }
-    return [
-        f"{_where(name, element)}: {SEPARATE_FROM_PROPERTY} {other!r} is not a user task of "
-        f"this process (known: {', '.join(sorted(human)) or 'none'})"
-        for element in process.iter()
-        if isinstance(element.tag, str)
-        and (other := properties(element).get(SEPARATE_FROM_PROPERTY)) is not None
-        and other not in human
-    ]
+    return _names_one_of(
+        name, process, SEPARATE_FROM_PROPERTY, human, "a user task of this process"
+    )
 
 
 def _check_assignee_from(
@@ -134,13 +129,22 @@ def _check_assignee_from(
         for field, prop in _form_fields(process, files).items()
         if prop.get("format") == "username"
     }
+    return _names_one_of(
+        name, process, ASSIGNEE_FROM_PROPERTY, users, "a user field of the process's forms"
+    )
+
+
+def _names_one_of(
+    name: str, process: etree._Element, prop: str, allowed: set[str], what: str
+) -> list[str]:
+    """Every element whose property `prop` names something outside `allowed`."""
+    known = ", ".join(sorted(allowed)) or "none"
     return [
-        f"{_where(name, element)}: {ASSIGNEE_FROM_PROPERTY} {field!r} is not a user field of the "
-        f"process's forms (known: {', '.join(sorted(users)) or 'none'})"
+        f"{_where(name, element)}: {prop} {value!r} is not {what} (known: {known})"
         for element in process.iter()
         if isinstance(element.tag, str)
-        and (field := properties(element).get(ASSIGNEE_FROM_PROPERTY)) is not None
-        and field not in users
+        and (value := properties(element).get(prop)) is not None
+        and value not in allowed
     ]
 
 

@@ -560,22 +560,31 @@ def test_due_from_must_name_a_date_time_field(eng: Engine, tmp_path: Path) -> No
         assert "dueFrom 'received_at' is not a date-time field" in problem, problem
 
 
-def test_separate_from_must_name_a_user_task(eng: Engine, tmp_path: Path) -> None:
-    """Four eyes (G9) rests on naming the step whose performer may not approve."""
+@pytest.mark.parametrize(
+    ("element", "edit_from", "edit_to", "message"),
+    [
+        # Four eyes (G9) rests on naming the step whose performer may not approve.
+        (
+            "approve",
+            'name="separateFrom" value="draft"',
+            'name="separateFrom" value="drfat"',
+            "separateFrom 'drfat' is not a user task of this process",
+        ),
+        (
+            "draft",
+            'name="assigneeFrom" value="handler"',
+            'name="assigneeFrom" value="summary"',
+            "assigneeFrom 'summary' is not a user field",
+        ),
+    ],
+)
+def test_task_properties_must_name_what_exists(
+    eng: Engine, tmp_path: Path, element: str, edit_from: str, edit_to: str, message: str
+) -> None:
     folder = tmp_path / "all"
     shutil.copytree(WORKFLOWS, folder)
     bpmn = folder / "reputation_escalation.bpmn"
-    edit(bpmn, 'name="separateFrom" value="draft"', 'name="separateFrom" value="drfat"')
+    edit(bpmn, edit_from, edit_to)
     [problem] = rejected(eng, folder)
-    assert_located(problem, "approve", line_of(bpmn, 'id="approve"'), bpmn.name)
-    assert "separateFrom 'drfat' is not a user task of this process" in problem
-
-
-def test_assignee_from_must_name_a_user_field(eng: Engine, tmp_path: Path) -> None:
-    folder = tmp_path / "all"
-    shutil.copytree(WORKFLOWS, folder)
-    bpmn = folder / "reputation_escalation.bpmn"
-    edit(bpmn, 'name="assigneeFrom" value="handler"', 'name="assigneeFrom" value="summary"')
-    [problem] = rejected(eng, folder)
-    assert_located(problem, "draft", line_of(bpmn, 'id="draft"'), bpmn.name)
-    assert "assigneeFrom 'summary' is not a user field" in problem
+    assert_located(problem, element, line_of(bpmn, f'id="{element}"'), bpmn.name)
+    assert message in problem
