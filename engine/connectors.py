@@ -263,8 +263,8 @@ def _authenticate(session: Session, secret: str, now: datetime) -> ApiToken:
 
 
 def _envelope_errors(message_id: Any, fields: dict[str, Any]) -> Errors:
-    """What the API asks beyond the start form: the platform's message id, and a moment with a
-    zone (a connector's local time without one would move the 24-hour deadline)."""
+    """What the API asks beyond the start form: the platform's message id, and when the message
+    came in, with a zone (a connector's local time without one would move the deadline)."""
     errors: Errors = {}
     if message_id is None or (isinstance(message_id, str) and not message_id.strip()):
         errors["platform_message_id"] = ("required", {})
@@ -273,7 +273,11 @@ def _envelope_errors(message_id: Any, fields: dict[str, Any]) -> Errors:
     elif len(message_id) > MESSAGE_ID_MAX:
         errors["platform_message_id"] = ("max_length", {"limit": MESSAGE_ID_MAX})
     received = fields.get("received_at")
-    if isinstance(received, str) and received.strip():
+    if received is None or (isinstance(received, str) and not received.strip()):
+        # The form would default to now; a connector knows when the message came in, and a
+        # silent "now" would move the 24-hour deadline.
+        errors["received_at"] = ("required", {})
+    elif isinstance(received, str):
         try:
             naive = datetime.fromisoformat(received.strip()).tzinfo is None
         except ValueError:

@@ -3,7 +3,8 @@
 Per active account:
 
 - open inquiries: running `inquiry_handling` cases;
-- overdue: of those, the cases with an open human task past its due time;
+- overdue: of those, the cases with an open human task past its due time, their own or in
+  the reputation escalation they wait for;
 - answered within 24 hours, over the inquiries received in the last 30 days: the share whose
   answering task (`reply`, or `neutral_review` — where closing without a reply is also an
   answer, G4) was completed by the inquiry's deadline. The deadline is the triage task's
@@ -116,13 +117,21 @@ def _running_per_account(session: Session) -> dict[tuple[int, str], int]:
 
 
 def _overdue_per_account(session: Session, now: datetime) -> dict[int, int]:
-    """Running inquiries with at least one open task past its due time."""
+    """Running inquiries with an open task past its due time, their own or in the reputation
+    escalation they wait for (G9)."""
+    inquiry = func.coalesce(ProcessInstance.parent_id, ProcessInstance.id)
     rows = session.execute(
-        select(ProcessInstance.account_id, func.count(func.distinct(ProcessInstance.id)))
+        select(ProcessInstance.account_id, func.count(func.distinct(inquiry)))
         .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
         .where(
             ProcessInstance.status == "running",
-            ProcessInstance.process_id == INQUIRY,
+            or_(
+                ProcessInstance.process_id == INQUIRY,
+                and_(
+                    ProcessInstance.process_id == ESCALATION,
+                    ProcessInstance.parent_id.is_not(None),
+                ),
+            ),
             ProcessInstance.account_id.is_not(None),
             HumanTask.status == "open",
             HumanTask.due_at < now,

@@ -366,6 +366,13 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
             workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         raise WorkflowFailed(_spiff_message(exc)) from exc
+    # Taken (and so emptied) before the state is saved: the saved state keeps Spiff's pending
+    # events, and a message left there would be sent again at every later step.
+    messages = [
+        ThrownMessage(event.event_definition.name, event.payload)
+        for event in workflow.get_events()
+        if isinstance(event.event_definition, MessageEventDefinition)
+    ]
     return Snapshot(
         state=dump_state(workflow),
         completed=workflow.is_completed(),
@@ -374,11 +381,7 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         next_timer_at=next_timer_at(workflow),
         data=current_data(workflow),
         service_calls=list(engine.calls),
-        messages=[
-            ThrownMessage(event.event_definition.name, event.payload)
-            for event in workflow.get_events()
-            if isinstance(event.event_definition, MessageEventDefinition)
-        ],
+        messages=messages,
     )
 
 

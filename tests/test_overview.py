@@ -117,8 +117,8 @@ def test_the_window_and_the_deadline_move_with_the_clock(eng, clock, accounts):
     clock.set(START + timedelta(hours=24))  # the inquiry received an hour before START is late
     [row] = [r for r in overview.account_overview(eng, "komm1") if r.account_id == busy]
     # Now past their deadline: the inquiry received an hour before START, and the escalated one
-    # whose reply the comms section has not published yet.
-    assert (row.overdue, row.answered_in_time, row.answered_counted) == (2, 2, 6)
+    # whose reply the comms section has not published yet (its assessment is overdue too).
+    assert (row.overdue, row.answered_in_time, row.answered_counted) == (3, 2, 6)
 
     clock.set(START + timedelta(days=31))  # everything received on the first day is outside
     [row] = [r for r in overview.account_overview(eng, "komm1") if r.account_id == busy]
@@ -177,4 +177,5 @@ def test_a_reply_published_through_an_escalation_answers_the_inquiry(eng, accoun
     [row] = [r for r in overview.account_overview(eng, "komm1") if r.account_id == busy]
     # in time: the two before and the escalated one, published within its 24 hours
     assert (row.answered_in_time, row.answered_counted) == (3, 5)
+    assert row.overdue == 1  # the open one past its deadline; the escalation's steps were not
     assert row.escalations == 1  # the lessons are still to be written

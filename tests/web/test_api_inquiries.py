@@ -187,12 +187,16 @@ def test_wrong_types_and_missing_fields_are_listed_together(app, eng, account_id
         ("i går klokka ni", "date_time"),
         ("2026-11-23T09:00:00", "date_time_zone"),
         (20261123, "type"),
+        (None, "required"),  # a connector knows when it came in: no silent "now"
+        ("", "required"),
     ],
 )
 def test_a_bad_received_at_is_400(app, eng, account_id, secret, received_at, code):
     before = counts(eng)
     response = post(app, payload(account_id, received_at=received_at), secret)
     assert errors_of(response) == {"received_at": code}
+    without = {k: v for k, v in payload(account_id).items() if k != "received_at"}
+    assert errors_of(post(app, without, secret)) == {"received_at": "required"}
     assert counts(eng) == before
 
 
