@@ -202,6 +202,13 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
         "start_form": start_form,
         "title_template": process_props.get("titleTemplate"),
         "business_key_template": process_props.get("businessKeyTemplate"),
+        # Roles that may start the process by hand (all when empty), and a BPMN message that
+        # starts it (or joins its running case) when another case throws it.
+        "startable_by": sorted(
+            role.strip() for role in (process_props.get("startableBy") or "").split(",") if role
+        ),
+        "start_message": process_props.get("startMessage"),
+        "starter_acts": process_props.get("starterActs") == "true",
         "documentation": (doc.text or "").strip() if doc is not None else None,
     }
 
@@ -262,6 +269,34 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
     if row is None:
         raise NotFound(f"Ukjend prosess: {process_id}", "unknown_process", value=process_id)
     return row
+
+
+def latest_definitions(session: Session) -> list[ProcessDefinition]:
+    """The newest version of every deployed process, by name."""
+    newest = (
+        select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v"))
+        .group_by(ProcessDefinition.process_id)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(ProcessDefinition)
+            .join(
+                newest,
+                (ProcessDefinition.process_id == newest.c.process_id)
+                & (ProcessDefinition.version == newest.c.v),
+            )
+            .order_by(ProcessDefinition.name)
+        )
+    )
+
+
+def latest_definitions_started_by(session: Session, message: str) -> ProcessDefinition | None:
+    """The newest version of the process whose `startMessage` is `message`, if any."""
+    return next(
+        (d for d in latest_definitions(session) if d.task_meta.get("start_message") == message),
+        None,
+    )
 
 
 class DefinitionCache:

@@ -13,6 +13,10 @@ Operators (the `spiffworkflow:serviceTaskOperator` id) and their parameters:
 - `start_process` (process, fields): a new case of another process carrying the named fields,
   linked to this one (an inquiry's reputation escalation, G9). engine.services runs it, since it
   steps another instance; messages the new case sends come back to this one.
+- `crisis_mode` (state: "on" | "off"): E6, the accounts of a crisis (data `all_accounts`, or the
+  ids in `crisis_accounts`) go into crisis mode or leave it; the audit events are the record
+  (engine.crisis reads them). The recipient "crisis_teams" of `notify` names the owners,
+  deputies and moderators of those accounts.
 - `archive_handoff`: an outbox row of kind "archive_handoff" carrying a JSON export of the case
   (its data and its history so far), for the archive connector to take (G7). It is no
   notification: the e-mail delivery never picks it up.
@@ -28,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.crisis import MODE_OFF, MODE_ON
 from engine.errors import WorkflowFailed
 from engine.models import (
     Account,
@@ -98,7 +103,9 @@ def _notify(
     session: Session, instance: ProcessInstance, call: ServiceCall, actor: str, now: datetime
 ) -> None:
     """Queue a notification per recipient in the outbox; a worker delivers it after commit."""
-    recipients = _resolve_recipients(session, instance, call.params.get("recipients") or [])
+    recipients = _resolve_recipients(
+        session, instance, call.params.get("recipients") or [], call.data
+    )
     template = str(call.params["template"])
     for recipient in recipients:
         add_notification(
@@ -138,7 +145,9 @@ def _who_may_act(task: HumanTask) -> list[str]:
     return [task.assignee] if task.assignee else task.candidates
 
 
-def _resolve_recipients(session: Session, instance: ProcessInstance, names: list[Any]) -> list[str]:
+def _resolve_recipients(
+    session: Session, instance: ProcessInstance, names: list[Any], data: dict[str, Any]
+) -> list[str]:
     """Usernames as given; "task:ELEMENT" means whoever may act on that open task now."""
     found: list[str] = []
     for name in names:
@@ -147,9 +156,46 @@ def _resolve_recipients(session: Session, instance: ProcessInstance, names: list
                 found += _who_may_act(row)
         elif isinstance(name, str) and name.startswith("role:"):
             found += sorted(resolve_rule(name, session))
+        elif name == "crisis_teams":
+            found += _account_teams(session, crisis_accounts(data))
         elif isinstance(name, str) and name:
             found.append(name)
     return list(dict.fromkeys(found))
+
+
+def crisis_accounts(data: dict[str, Any]) -> list[int] | None:
+    """The accounts a crisis covers: None for all of them (E6)."""
+    if data.get("all_accounts", True):
+        return None
+    return sorted(int(a) for a in data.get("crisis_accounts") or [])
+
+
+def _account_teams(session: Session, account_ids: list[int] | None) -> list[str]:
+    """Owners, deputies and moderators of the given active accounts (None: all of them)."""
+    query = select(Account).where(Account.status == "active")
+    if account_ids is not None:
+        query = query.where(Account.id.in_(account_ids))
+    people: set[str] = set()
+    for account in session.scalars(query):
+        people |= {account.owner, account.deputy} | {m.username for m in account.moderators}
+    return sorted(people)
+
+
+def _crisis_mode(
+    session: Session, instance: ProcessInstance, call: ServiceCall, actor: str, now: datetime
+) -> None:
+    """E6: the crisis's accounts are held ("on") or released ("off"); engine.crisis reads it."""
+    state = str(call.params["state"])
+    if state not in ("on", "off"):
+        raise WorkflowFailed(f"crisis_mode state must be 'on' or 'off', not {state!r}")
+    audit.record(
+        session,
+        now,
+        actor,
+        MODE_ON if state == "on" else MODE_OFF,
+        instance_id=instance.id,
+        detail={"accounts": crisis_accounts(call.data)},
+    )
 
 
 def _reassign(
@@ -247,6 +293,7 @@ HANDLERS: dict[str, Callable[[Session, ProcessInstance, ServiceCall, str, dateti
     "notify": _notify,
     "reassign": _reassign,
     "archive_handoff": _archive_handoff,
+    "crisis_mode": _crisis_mode,
 }
 
 START_PROCESS = "start_process"  # run by engine.services: it starts and steps another instance

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine import replies
 from engine.clock import parse_moment
+from engine.crisis import crisis_holding
 from engine.errors import FormInvalid
 from engine.models import Account, Unit, User
 from engine.people import resolve_rule, unit_and_descendants
@@ -226,6 +227,31 @@ def _handler_in_comms(data: dict[str, Any], ctx: FormContext) -> Errors:
         return {"handler": ("required", {})}
     if data["handler"] not in resolve_rule("role:comms", ctx.session):
         return {"handler": ("handler_not_comms", {"value": data["handler"]})}
+    if data["handler"] == ctx.data.get("applicant"):  # nobody handles what they raised
+        return {"handler": ("handler_raised_it", {"value": data["handler"]})}
+    return {}
+
+
+def _crisis_accounts_chosen(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """E6: a crisis covers every official account, or the ones chosen."""
+    if data.get("decision") == "decline" or data.get("all_accounts"):
+        return {}
+    if not data.get("crisis_accounts"):
+        return {"crisis_accounts": ("crisis_accounts_required", {})}
+    return {}
+
+
+def _not_held_by_crisis(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """E6: while a crisis holds the account, its ordinary work waits (a form-wide error)."""
+    crisis = crisis_holding(ctx.session, data.get("account_id", ctx.data.get("account_id")))
+    if crisis is not None:
+        return {"crisis": ("held_by_crisis", {"title": crisis.title})}
+    return {}
+
+
+def _comment_unless_confirmed(data: dict[str, Any], ctx: FormContext) -> Errors:
+    if data.get("decision") == "decline" and _is_empty(data.get("comment")):
+        return {"comment": ("comment_required", {})}
     return {}
 
 
@@ -296,6 +322,9 @@ CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "g4_neutral_reply_text": _neutral_reply_text,
     "inquiry_reply_fits_route": _reply_fits_route,
     "handler_in_comms": _handler_in_comms,
+    "crisis_accounts_chosen": _crisis_accounts_chosen,
+    "comment_unless_confirmed": _comment_unless_confirmed,
+    "not_held_by_crisis": _not_held_by_crisis,
 }
 
 
@@ -365,10 +394,16 @@ def _saved_reply_text(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
     return {"template_text": text} if text is not None else {}
 
 
+def _declared_by_management(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """A crisis management declares needs no confirmation; a proposed one does (E6)."""
+    return {"proposed": False}
+
+
 DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
     "unit_facts": _unit_facts,
     "approver_warnings": _approver_warnings,
     "account_facts": _account_facts,
     "reply_template": _reply_template,
+    "declared_by_management": _declared_by_management,
     "saved_reply_text": _saved_reply_text,
 }

@@ -57,6 +57,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Oppgåva «{task}» i saka «{title}» er gitt til deg fordi eigaren av kontoen er borte "
         "(G2b).{due}\n\nOpne oppgåva: {link}",
     ),
+    "crisis_started": (
+        "Krise: berre leiinga uttaler seg",
+        "Leiinga har sett i verk krisekommunikasjon: «{title}». Kontoen du styrer, står på vent: "
+        "ikkje publiser, og ikkje svar om saka i sosiale medium. Leiinga informerer "
+        "offentlegheita (E6).\n\nOpne saka: {link}",
+    ),
+    "crisis_ended": (
+        "Krisa er over",
+        "Krisa «{title}» er over. Arbeidet på kontoane som stod på vent, kan halde fram."
+        "\n\nOpne saka: {link}",
+    ),
     "reputation_crisis": (
         "Krise: informasjonsseksjonen har eskalert ei omdømmesak",
         "Informasjonsseksjonen har vurdert «{title}» som ei krise. Leiinga leier "

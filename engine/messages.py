@@ -122,6 +122,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "«{value}» er ingen aktiv konto i kontoregisteret.",
         "en": "“{value}” is not an active account in the registry.",
     },
+    "held_by_crisis": {
+        "nn": "Kontoen står på vent medan krisa «{title}» varer: berre leiinga uttaler seg. "
+        "Prøv att når krisa er over.",
+        "nb": "Kontoen står på vent mens krisen «{title}» varer: bare ledelsen uttaler seg. "
+        "Prøv igjen når krisen er over.",
+        "en": "The account is on hold during the crisis “{title}”: only management speaks. "
+        "Try again when the crisis is over.",
+    },
+    "crisis_accounts_required": {
+        "nn": "Vel kontoane krisa gjeld, eller kryss av for alle.",
+        "nb": "Velg kontoene krisen gjelder, eller kryss av for alle.",
+        "en": "Choose the accounts the crisis concerns, or tick all of them.",
+    },
+    "handler_raised_it": {
+        "nn": "{value} melde frå om saka og kan ikkje handsame ho. Vel ein annan i seksjonen.",
+        "nb": "{value} meldte fra om saken og kan ikke behandle den. Velg en annen i seksjonen.",
+        "en": "{value} raised the matter and cannot handle it. Choose someone else in the section.",
+    },
     "handler_not_comms": {
         "nn": "{value} er ikkje i informasjonsseksjonen. Vel ein handsamar derifrå.",
         "nb": "{value} er ikke i informasjonsseksjonen. Velg en saksbehandler derfra.",
@@ -366,6 +384,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nn": "«{value}» manglar tidssone (t.d. Z eller +01:00).",
         "nb": "«{value}» mangler tidssone (f.eks. Z eller +01:00).",
         "en": "“{value}” has no time zone (e.g. Z or +01:00).",
+    },
+    "may_not_start": {
+        "nn": "Du kan ikkje starte «{process}».",
+        "nb": "Du kan ikke starte «{process}».",
+        "en": "You cannot start “{process}”.",
     },
     "no_files": {
         "nn": "Vel minst éi BPMN-fil å laste opp.",

@@ -45,6 +45,7 @@ STEP_UP: dict[str, str] = {"role:head_of_information": "role:management"}
 # answer does not approve it). The exclusions are part of the stored rule, so re-resolving
 # candidates after membership changes keeps them.
 _EXCLUDED = "|not:"
+_WITH_STARTER = "|with-starter"
 
 # Rules naming the people of one account ("account_team:7"). They include the person who
 # started the case: a moderator who registers an inquiry also answers it (no four-eyes rule).
@@ -61,6 +62,9 @@ class InstanceContext:
 
     started_by: str
     data: dict[str, Any]
+    # The process's `starterActs`: whoever started the case also works on it (a crisis that
+    # management declared and leads); four eyes then come from `separateFrom` alone.
+    starter_acts: bool = False
 
 
 def resolve_lane(lane: str | None, ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:
@@ -76,6 +80,8 @@ def resolve_lane(lane: str | None, ctx: InstanceContext, session: Session) -> tu
         # A case about no particular account (a reputation matter any employee reported):
         # its moderator steps fall to the person who reported it.
         rule = f"{rule}:{account_id}" if account_id else starter_rule(ctx.started_by)
+    if ctx.starter_acts and not includes_starter(rule, ctx.started_by):
+        rule += _WITH_STARTER
     return rule, candidates_for(rule, ctx.started_by, session)
 
 
@@ -83,17 +89,21 @@ def separated(
     rule: str, excluded: set[str], started_by: str, session: Session
 ) -> tuple[str, set[str]]:
     """The rule without `excluded` people, stepping up (STEP_UP) while that leaves nobody."""
+    suffix = _WITH_STARTER if rule.endswith(_WITH_STARTER) else ""
+    base = rule.removesuffix(_WITH_STARTER)
     while True:
-        narrowed = rule + "".join(f"{_EXCLUDED}{name}" for name in sorted(excluded))
+        narrowed = base + suffix + "".join(f"{_EXCLUDED}{name}" for name in sorted(excluded))
         people = candidates_for(narrowed, started_by, session)
-        if people or rule not in STEP_UP:
+        if people or base not in STEP_UP:
             return narrowed, people
-        rule = STEP_UP[rule]
+        base = STEP_UP[base]
 
 
-def _split(rule: str) -> tuple[str, set[str]]:
+def _split(rule: str) -> tuple[str, set[str], bool]:
+    """A stored rule's base rule, the people it excludes, and whether it names the starter."""
     base, *excluded = rule.split(_EXCLUDED)
-    return base, set(excluded)
+    with_starter = base.endswith(_WITH_STARTER)
+    return base.removesuffix(_WITH_STARTER), set(excluded), with_starter
 
 
 def _approver(ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:
@@ -118,13 +128,15 @@ def starter_rule(started_by: str) -> str:
 def includes_starter(rule: str, started_by: str) -> bool:
     """Whether the person who started the case may act on a task under this rule: on their own
     lane (Søkjar) and on an account's team lanes, never on a decision about their own case."""
-    base, _excluded = _split(rule)
-    return base == starter_rule(started_by) or base.partition(":")[0] in ACCOUNT_RULES
+    base, _excluded, with_starter = _split(rule)
+    return (
+        with_starter or base == starter_rule(started_by) or base.partition(":")[0] in ACCOUNT_RULES
+    )
 
 
 def candidates_for(rule: str, started_by: str, session: Session) -> set[str]:
     """Who a stored rule names today; the starter only where the rule includes them."""
-    base, excluded = _split(rule)
+    base, excluded, _with_starter = _split(rule)
     users = resolve_rule(base, session) - excluded
     return users if includes_starter(rule, started_by) else users - {started_by}
 

@@ -44,7 +44,11 @@ def sync_human_tasks(
         row.completed_by = actor if row_id == completed_task_id else None
         row.completed_at = now
     elements = definition.task_meta["elements"]
-    ctx = InstanceContext(started_by=instance.started_by, data=snapshot.data)
+    ctx = InstanceContext(
+        started_by=instance.started_by,
+        data=snapshot.data,
+        starter_acts=bool(definition.task_meta.get("starter_acts")),
+    )
     for task in snapshot.ready:
         if task.id in open_rows:
             continue

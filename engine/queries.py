@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine import crisis as crisis_mode
 from engine import runtime
 from engine.bootstrap import Engine
+from engine.definitions import latest_definitions
 from engine.errors import NotFound, PermissionDenied
 from engine.models import (
     Account,
@@ -25,7 +27,7 @@ from engine.models import (
     User,
 )
 from engine.people import get_user, is_read_only
-from engine.services import show_instance, step_form, task_as_dict, why_may_not_act
+from engine.services import may_start, show_instance, step_form, task_as_dict, why_may_not_act
 
 # Roles that see every case: the comms section follows everything (G11), admins run the
 # system and auditors check it.
@@ -81,27 +83,15 @@ class StartableProcess:
 
 
 def startable_processes(eng: Engine, username: str) -> list[StartableProcess]:
-    """The newest version of every deployed process; auditors start nothing."""
+    """The newest version of every process the user may start; auditors start nothing."""
     with eng.reading() as session:
         user = get_user(session, username)
         if is_read_only(user):
             return []
-        newest = (
-            select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v"))
-            .group_by(ProcessDefinition.process_id)
-            .subquery()
-        )
-        definitions = session.scalars(
-            select(ProcessDefinition)
-            .join(
-                newest,
-                (ProcessDefinition.process_id == newest.c.process_id)
-                & (ProcessDefinition.version == newest.c.v),
-            )
-            .order_by(ProcessDefinition.name)
-        )
         found = []
-        for definition in definitions:
+        for definition in latest_definitions(session):
+            if not may_start(definition, user):
+                continue
             form = step_form(eng, definition, definition.task_meta.get("start_form"))
             found.append(
                 StartableProcess(
@@ -314,6 +304,20 @@ def case_diagram(eng: Engine, instance_id: int, username: str) -> str:
         definition = session.get(ProcessDefinition, instance.definition_id)
         # A bundle holds exactly one BPMN file, beside the DMN tables and forms it uses.
         return next(text for name, text in definition.files.items() if name.endswith(".bpmn"))
+
+
+def active_crises(eng: Engine) -> list[dict[str, Any]]:
+    """The crises in force (E6), for the banner on every page."""
+    with eng.reading() as session:
+        return [
+            {
+                "instance_id": crisis.instance_id,
+                "title": crisis.title,
+                "since": crisis.since,
+                "accounts": crisis.accounts,
+            }
+            for crisis in crisis_mode.active_crises(session)
+        ]
 
 
 # --- accounts ----------------------------------------------------------------------------------

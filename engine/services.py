@@ -15,7 +15,12 @@ from engine import audit, forms, runtime
 from engine.absence_routing import without_absent
 from engine.absences import absent_users
 from engine.bootstrap import Engine
-from engine.definitions import collect_bundles, deploy_bundles, latest_definition
+from engine.definitions import (
+    collect_bundles,
+    deploy_bundles,
+    latest_definition,
+    latest_definitions_started_by,
+)
 from engine.effects import START_PROCESS, apply_service_calls
 from engine.errors import (
     FormInvalid,
@@ -108,6 +113,10 @@ def open_instance(
     """
     now = eng.clock.now()
     definition = latest_definition(session, process_id)
+    if not may_start(definition, starter):
+        raise PermissionDenied(
+            f"Du kan ikkje starte «{definition.name}».", "may_not_start", process=definition.name
+        )
     schema = step_form(eng, definition, definition.task_meta.get("start_form"))
     context = context or forms.FormContext(session, starter, {}, now=now)
     cleaned = forms.validate(schema, data, context)
@@ -122,6 +131,12 @@ def open_instance(
         actor=via or starter.username,
         audit_detail=audit_detail,
     )
+
+
+def may_start(definition: ProcessDefinition, user: User) -> bool:
+    """Whether the process's `startableBy` roles (if any) include one of the user's."""
+    roles = definition.task_meta.get("startable_by") or []
+    return not roles or bool(user.role_names & set(roles))
 
 
 def _create_instance(
@@ -376,6 +391,7 @@ def _start_child(
     fields of this one, e.g. an inquiry's reputation escalation (G9). Its messages come back."""
     definition = latest_definition(session, str(call.params["process"]))
     data = {name: call.data[name] for name in call.params.get("fields") or [] if name in call.data}
+    data["applicant"] = actor  # who raised it, as for a case started by hand
     child = _create_instance(
         eng, session, definition, data, actor, now, actor=actor, parent_id=parent.id
     )
@@ -397,9 +413,12 @@ def _route_message(
     actor: str,
     now: datetime,
 ) -> None:
-    """A message goes to the case that started the sender, if it waits for it. One nobody
-    waits for (e.g. "escalate to crisis" before a crisis process exists) is still recorded."""
+    """A message goes to the case that started the sender, if it waits for it; else it starts
+    the process whose `startMessage` it is, or joins that process's running case (the comms
+    section's "escalate to crisis" during a crisis). One nobody takes is still recorded."""
     receiver = _deliver_to_parent(eng, session, sender, message, actor, now)
+    if receiver is None:
+        receiver = _start_or_join(eng, session, sender, message, actor, now)
     audit.record(
         session,
         now,
@@ -408,6 +427,43 @@ def _route_message(
         instance_id=sender.id,
         detail={"message": message.name, "payload": message.payload, "received_by": receiver},
     )
+
+
+def _start_or_join(
+    eng: Engine,
+    session: Session,
+    sender: ProcessInstance,
+    message: runtime.ThrownMessage,
+    actor: str,
+    now: datetime,
+) -> int | None:
+    started_by = latest_definitions_started_by(session, message.name)
+    if started_by is None:
+        return None
+    running = session.scalar(
+        select(ProcessInstance)
+        .where(
+            ProcessInstance.process_id == started_by.process_id,
+            ProcessInstance.status == "running",
+        )
+        .order_by(ProcessInstance.id)
+        .limit(1)
+    )
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    if running is not None:  # one crisis at a time: the new proposal is part of it
+        audit.record(
+            session,
+            now,
+            actor,
+            "message_received",
+            instance_id=running.id,
+            detail={"message": message.name, "from_instance": sender.id, "payload": payload},
+        )
+        return running.id
+    data = payload | {"proposed": True, "proposed_by_case": sender.id, "applicant": actor}
+    return _create_instance(
+        eng, session, started_by, data, actor, now, actor=actor, parent_id=sender.id
+    ).id
 
 
 def _deliver_to_parent(

@@ -40,6 +40,8 @@ def copy_workflows(tmp_path: Path, name: str = "workflows") -> Path:
         "forms/inquiry*.json",
         "reputation_escalation.bpmn",
         "forms/reputation_*.json",
+        "crisis_communication.bpmn",
+        "forms/crisis_*.json",
     )
     for other in others:
         for path in folder.glob(other):
@@ -381,7 +383,10 @@ def test_unknown_service_task_operator(eng: Engine, tmp_path: Path) -> None:
     folder = bad_copy(tmp_path, ('id="register_account"', 'id="register_acount"'))
     problem = only_problem(eng, folder)
     assert "service task operator 'register_acount' is unknown" in problem
-    assert "known: archive_handoff, notify, reassign, register_account" in problem
+    assert (
+        "known: archive_handoff, crisis_mode, notify, reassign, register_account, start_process"
+        in problem
+    )
     assert_located(problem, "registration", line_of(folder / BPMN, 'id="registration"'))
     operator_line = line_of(folder / BPMN, 'id="register_acount"')
     assert f"line {operator_line}: service task operator" in problem
@@ -543,6 +548,7 @@ def test_cli_deploy_accepts_the_workflows_folder(
         deployed = payload["deployed"] if argv[0] == "init" else payload
         assert [(d["process_id"], d["version"], d["created"]) for d in deployed] == [
             (PROCESS, 1, False),
+            ("crisis_communication", 1, False),
             ("inquiry_handling", 1, False),
             ("reputation_escalation", 1, False),
         ]

@@ -159,6 +159,26 @@ def test_G9_the_assessment_names_a_handler_from_the_comms_section(eng, account_i
         complete(eng, escalation_id, "assess", OWNER, ASSESSMENT | {"handler": "komm1"})
 
 
+def test_G9_whoever_raised_the_matter_does_not_handle_it(eng, account_id):
+    """A comms member who moderates the account triages it as reputation-critical: the rest of
+    the section assesses it, and they cannot be named its handler (they could not act on it)."""
+    services.set_user_roles(eng, MODERATOR, ["principal", "comms"], "admin")
+    inquiry_id = start(eng, account_id)
+    [triage_task] = [
+        t for t in services.list_human_tasks(eng, MODERATOR) if t["instance_id"] == inquiry_id
+    ]
+    services.complete_human_task(
+        eng, triage_task["id"], MODERATOR, {"category": "reputation_critical"}
+    )
+    escalation_id = child_of(eng, inquiry_id)
+    assert task_of(eng, escalation_id, "assess")["candidates"] == COMMS  # not MODERATOR
+    with pytest.raises(FormInvalid) as error:
+        complete(eng, escalation_id, "assess", "komm1", ASSESSMENT | {"handler": MODERATOR})
+    assert error.value.errors["handler"] == ("handler_raised_it", {"value": MODERATOR})
+    complete(eng, escalation_id, "assess", "komm1", ASSESSMENT | {"handler": "komm2"})
+    assert task_of(eng, escalation_id, "draft")["assignee"] == "komm2"
+
+
 def test_G9_escalation_to_crisis_tells_management_and_records_the_message(eng, account_id):
     inquiry_id, escalation_id = escalated_inquiry(eng, account_id)
     complete(eng, escalation_id, "assess", "komm1", ASSESSMENT | {"action": "crisis"})
@@ -166,17 +186,22 @@ def test_G9_escalation_to_crisis_tells_management_and_records_the_message(eng, a
         "fylkesdirektor",
         "infosjef",
     ]
-    # The crisis process does not exist yet: the message is recorded, caught by nobody.
+    # The message starts a crisis case for management to confirm (E6, tests/test_crisis_…).
     [crisis] = [
         m for m in events(eng, escalation_id, "message_sent") if m["message"] == "krise_meld"
     ]
     assert crisis == {
         "message": "krise_meld",
         "payload": {"summary": "Skulda for mobbing", "severity": "high"},
-        "received_by": None,
+        "received_by": child_of(eng, escalation_id),
     }
     complete(eng, escalation_id, "lessons", "komm2", {"lessons_learned": "Krisa kom fort."})
     assert services.show_instance(eng, escalation_id)["outcome"] == "Eskalert til krise"
+    # Each message once, though the case took further steps after throwing it.
+    assert [m["message"] for m in events(eng, escalation_id, "message_sent")] == [
+        "krise_meld",
+        "omdommesak_avslutta",
+    ]
     inquiry = services.show_instance(eng, inquiry_id)
     assert (inquiry["status"], inquiry["outcome"]) == ("completed", "Eskalert til krise (G9)")
 

@@ -43,6 +43,13 @@ def describe(item: dict[str, Any]) -> dict[str, str]:
             task=task,
             title=title,
         ),
+        "crisis_started": _(
+            "Crisis: “%(title)s”. Your account is on hold; only management speaks about it.",
+            title=title,
+        ),
+        "crisis_ended": _(
+            "The crisis “%(title)s” is over; held work on the accounts may go on.", title=title
+        ),
         "reputation_crisis": _(
             "Crisis: the comms section escalated “%(title)s”; management leads the communication.",
             title=title,

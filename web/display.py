@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_timedelta
 from flask_login import current_user
 from markupsafe import Markup
 
-from engine import notifications, services
+from engine import notifications, overview, queries, services
 from web.extensions import engine
 from web.form_fields import local_input_value
 from web.forms_support import present_data, warning_texts
@@ -67,13 +67,16 @@ def init_app(app: Flask) -> None:
         from_diagram=from_diagram,
         local_input=local_input_value,
     )
-    app.jinja_env.globals.update(is_overdue=is_overdue, present_data=present_data)
+    app.jinja_env.globals.update(
+        is_overdue=is_overdue, present_data=present_data, OVERVIEW_ROLES=overview.OVERVIEW_ROLES
+    )
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
         if not current_user.is_authenticated:
-            return {"task_count": 0, "unread_count": 0}
+            return {"task_count": 0, "unread_count": 0, "crises": []}
         return {
             "task_count": _task_count(),
             "unread_count": notifications.unread_count(engine(), current_user.username),
+            "crises": queries.active_crises(engine()),  # E6: the banner on every page
         }

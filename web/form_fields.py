@@ -153,7 +153,10 @@ def parse_submission(schema: dict[str, Any], form: MultiDict[str, str]) -> dict[
             data[name] = form.get(name) in ("on", "true", "1")
         elif kind == "array":
             values = [v.strip() for raw in form.getlist(name) for v in raw.split(",")]
-            data[name] = [v for v in values if v]
+            if prop.get("items", {}).get("type") == "integer":  # e.g. several accounts
+                data[name] = [int(v) if v.lstrip("-").isdigit() else v for v in values if v]
+            else:
+                data[name] = [v for v in values if v]
         else:
             value = form.get(name, "").strip()
             if value == "":

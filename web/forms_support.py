@@ -24,12 +24,14 @@ def choices(unit: str | None = None) -> dict[str, list[Option]]:
     people = queries.users(engine())
     units = queries.units(engine())
     accounts = queries.accounts(engine(), status="active")
+    account_options = [
+        Option(str(a["id"]), f"{a['account_name']} ({a['platform']}, {a['unit_name']})")
+        for a in accounts
+    ]
     return {
         "saved_reply": _saved_reply_options(include_inactive=False),
-        "account": [
-            Option(str(a["id"]), f"{a['account_name']} ({a['platform']}, {a['unit_name']})")
-            for a in accounts
-        ],
+        "account": account_options,
+        "account[]": account_options,
         "username": [Option(p["username"], f"{p['full_name']} ({p['username']})") for p in people],
         "username[]": [
             Option(p["username"], f"{p['full_name']} ({p['username']})")
@@ -109,6 +111,7 @@ def _names_by_format() -> dict[str, list[Option]]:
         "username[]": people,
         "unit": units,
         "account": accounts,
+        "account[]": accounts,
         "saved_reply": _saved_reply_options(include_inactive=True),
     }
 
