@@ -26,6 +26,7 @@ from engine.clock import parse_moment
 from engine.errors import FormInvalid
 from engine.models import Account, Unit, User
 from engine.people import resolve_rule, unit_and_descendants
+from engine.visibility import may_view_case
 
 Errors = dict[str, tuple[str, dict[str, Any]]]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -43,7 +44,7 @@ class FormContext:
     session: Session
     actor: User
     data: dict[str, Any]  # the process data so far (empty at start)
-    now: datetime | None = None  # for `"x-default": "now"` (when an inquiry came in)
+    now: datetime | None = None  # for `"x-default": "now"` (when an inquiry came in), x-derive
     # Set when a platform connector submits the form with a token of this account: the token,
     # not a person, is then the authority to register inquiries on it (engine/connectors.py).
     connector_account_id: int | None = None
@@ -286,6 +287,26 @@ def _reply_fits_route(data: dict[str, Any], ctx: FormContext) -> Errors:
     return errors
 
 
+def _case_visible_to_actor(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """A case referred to (the inquiry a question is about) must be one the person may open
+    themselves; an unknown number gets the same answer, so nothing is revealed."""
+    case_id = data.get("case_id")
+    if _is_empty(case_id) or (
+        isinstance(case_id, int) and may_view_case(ctx.session, ctx.actor, case_id)
+    ):
+        return {}
+    return {"case_id": ("case_not_visible", {"value": case_id})}
+
+
+def _follow_up_question_when_asked(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """E9: a follow-up question needs its text; closing sends none (so none is lost unread)."""
+    if data.get("decision") == "follow_up" and _is_empty(data.get("follow_up_question")):
+        return {"follow_up_question": ("follow_up_question_required", {})}
+    if data.get("decision") == "close" and not _is_empty(data.get("follow_up_question")):
+        return {"follow_up_question": ("follow_up_question_when_closing", {})}
+    return {}
+
+
 CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "unit_within_applicant": _unit_within_applicant,
     "deputy_not_owner": _deputy_not_owner,
@@ -296,6 +317,8 @@ CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "g4_neutral_reply_text": _neutral_reply_text,
     "inquiry_reply_fits_route": _reply_fits_route,
     "handler_in_comms": _handler_in_comms,
+    "case_visible_to_actor": _case_visible_to_actor,
+    "follow_up_question_when_asked": _follow_up_question_when_asked,
 }
 
 
@@ -365,10 +388,19 @@ def _saved_reply_text(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
     return {"template_text": text} if text is not None else {}
 
 
+def _asked_at(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """When a question was put to the comms section, by the server's clock (not the form):
+    the answer is due a working day later (E4, E9). A form that closes the case asks nothing."""
+    if data.get("decision") == "close" or ctx.now is None:
+        return {}
+    return {"asked_at": ctx.now.isoformat()}
+
+
 DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
     "unit_facts": _unit_facts,
     "approver_warnings": _approver_warnings,
     "account_facts": _account_facts,
     "reply_template": _reply_template,
     "saved_reply_text": _saved_reply_text,
+    "asked_at": _asked_at,
 }
