@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
-from engine.clock import parse_duration
+from engine.clock import check_duration
 from engine.effects import OPERATIONS
 from engine.forms import CHECKS, DERIVES, TYPES
+from engine.mail import TEXTS
 from engine.messages import LANGUAGES
 from engine.people import LANE_RULES, is_known_lane
 
@@ -32,6 +33,10 @@ DUE_FROM_PROPERTY = "dueFrom"
 SEPARATE_FROM_PROPERTY = "separateFrom"
 # Names a data field holding the username the task is given to (a handler someone chose).
 ASSIGNEE_FROM_PROPERTY = "assigneeFrom"
+# Names the notification (engine.mail.TEXTS) a human task's people get when it becomes ready,
+# instead of the generic "task_ready": e.g. "the comms section has answered you" for the asker's
+# step that shows the answer.
+NOTIFY_TEMPLATE_PROPERTY = "notifyTemplate"
 
 # An ISO-8601 duration, date-time or repeating interval written without quotes.
 _BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
@@ -91,6 +96,9 @@ def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes
     problems += _check_due_from(name, process, files)
     problems += _check_separate_from(name, process)
     problems += _check_assignee_from(name, process, files)
+    problems += _names_one_of(
+        name, process, NOTIFY_TEMPLATE_PROPERTY, set(TEXTS), "a notification template"
+    )
     return problems
 
 
@@ -188,11 +196,12 @@ def _check_human_tasks(name: str, process: etree._Element) -> list[str]:
         due = properties(element).get(DUE_PROPERTY) if isinstance(element.tag, str) else None
         if due is not None:
             try:
-                parse_duration(due)
+                check_duration(due)
             except ValueError:
                 problems.append(
                     f"{_where(name, element)}: {DUE_PROPERTY} {due!r} is not a "
-                    f"duration in weeks, days, hours, minutes or seconds (e.g. P5D)"
+                    f"duration in weeks, days, hours, minutes or seconds (e.g. P5D), "
+                    f"or in working days (e.g. P1WD)"
                 )
     return problems
 

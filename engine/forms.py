@@ -27,6 +27,7 @@ from engine.crisis import crisis_holding
 from engine.errors import FormInvalid
 from engine.models import Account, Unit, User
 from engine.people import resolve_rule, unit_and_descendants
+from engine.visibility import may_view_case
 
 Errors = dict[str, tuple[str, dict[str, Any]]]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -44,7 +45,7 @@ class FormContext:
     session: Session
     actor: User
     data: dict[str, Any]  # the process data so far (empty at start)
-    now: datetime | None = None  # for `"x-default": "now"` (when an inquiry came in)
+    now: datetime | None = None  # for `"x-default": "now"` (when an inquiry came in), x-derive
     # Set when a platform connector submits the form with a token of this account: the token,
     # not a person, is then the authority to register inquiries on it (engine/connectors.py).
     connector_account_id: int | None = None
@@ -312,6 +313,26 @@ def _reply_fits_route(data: dict[str, Any], ctx: FormContext) -> Errors:
     return errors
 
 
+def _case_visible_to_actor(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """A case referred to (the inquiry a question is about) must be one the person may open
+    themselves; an unknown number gets the same answer, so nothing is revealed."""
+    case_id = data.get("case_id")
+    if _is_empty(case_id) or (
+        isinstance(case_id, int) and may_view_case(ctx.session, ctx.actor, case_id)
+    ):
+        return {}
+    return {"case_id": ("case_not_visible", {"value": case_id})}
+
+
+def _follow_up_question_when_asked(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """E9: a follow-up question needs its text; closing sends none (so none is lost unread)."""
+    if data.get("decision") == "follow_up" and _is_empty(data.get("follow_up_question")):
+        return {"follow_up_question": ("follow_up_question_required", {})}
+    if data.get("decision") == "close" and not _is_empty(data.get("follow_up_question")):
+        return {"follow_up_question": ("follow_up_question_when_closing", {})}
+    return {}
+
+
 CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "unit_within_applicant": _unit_within_applicant,
     "deputy_not_owner": _deputy_not_owner,
@@ -325,6 +346,8 @@ CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "crisis_accounts_chosen": _crisis_accounts_chosen,
     "comment_unless_confirmed": _comment_unless_confirmed,
     "not_held_by_crisis": _not_held_by_crisis,
+    "case_visible_to_actor": _case_visible_to_actor,
+    "follow_up_question_when_asked": _follow_up_question_when_asked,
 }
 
 
@@ -399,6 +422,14 @@ def _declared_by_management(data: dict[str, Any], ctx: FormContext) -> dict[str,
     return {"proposed": False}
 
 
+def _asked_at(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """When a question was put to the comms section, by the server's clock (not the form):
+    the answer is due a working day later (E4, E9). A form that closes the case asks nothing."""
+    if data.get("decision") == "close" or ctx.now is None:
+        return {}
+    return {"asked_at": ctx.now.isoformat()}
+
+
 DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
     "unit_facts": _unit_facts,
     "approver_warnings": _approver_warnings,
@@ -406,4 +437,5 @@ DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
     "reply_template": _reply_template,
     "declared_by_management": _declared_by_management,
     "saved_reply_text": _saved_reply_text,
+    "asked_at": _asked_at,
 }

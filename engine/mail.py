@@ -73,6 +73,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Informasjonsseksjonen har vurdert «{title}» som ei krise. Leiinga leier "
         "krisekommunikasjonen (E1–E3).\n\nOpne saka: {link}",
     ),
+    "ask_comms_answered": (
+        "Informasjonsseksjonen har svart deg",
+        "Informasjonsseksjonen har svart på spørsmålet ditt «{title}» (E9). Les svaret, og lukk "
+        "saka eller still eit oppfølgingsspørsmål: {link}",
+    ),
+    "ask_comms_overdue": (
+        "Fristen er ute: spørsmål til informasjonsseksjonen ventar på svar",
+        "Spørsmålet «{title}» skulle ha hatt svar innan ein arbeidsdag (E4, E9), men ventar "
+        "framleis. Svar på det, eller avtal kven som gjer det.\n\nOpne saka: {link}",
+    ),
 }
 FALLBACK = ("Melding frå SoMe-flyt", "Det har skjedd noko i saka «{title}».\n\nOpne saka: {link}")
 CONFIDENTIAL_TITLE = "(teiepliktig sak: opne lenkja)"

@@ -215,6 +215,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Et fravær kan vare i høyst {days} dager.",
         "en": "An absence can last at most {days} days.",
     },
+    "case_not_visible": {
+        "nn": "Du har inga sak med nummer {value} som du kan opne. Skriv nummeret på ei sak du har tilgang til.",
+        "nb": "Du har ingen sak med nummer {value} som du kan åpne. Skriv nummeret på en sak du har tilgang til.",
+        "en": "There is no case number {value} that you can open. Enter the number of a case you have access to.",
+    },
+    "follow_up_question_required": {
+        "nn": "Skriv oppfølgingsspørsmålet.",
+        "nb": "Skriv oppfølgingsspørsmålet.",
+        "en": "Write the follow-up question.",
+    },
+    "follow_up_question_when_closing": {
+        "nn": "Du lukkar saka: ta bort spørsmålet, eller vel å stille eit oppfølgingsspørsmål.",
+        "nb": "Du lukker saken: fjern spørsmålet, eller velg å stille et oppfølgingsspørsmål.",
+        "en": "You are closing the case: remove the question, or choose to ask a follow-up question.",
+    },
     # --- refusals of an action (errors.SomeflytError.code) -------------------------------------
     "absence_not_yours": {
         "nn": "Du kan berre registrere fråvær for deg sjølv og for teamet på kontoar du eig.",

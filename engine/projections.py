@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.absence_routing import record_routing, route_new_task
-from engine.clock import parse_duration, parse_moment
+from engine.clock import add_duration, parse_moment
 from engine.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
 from engine.notifications import add_notification, is_confidential, task_details
 from engine.people import InstanceContext, resolve_lane, separated
@@ -82,7 +82,11 @@ def sync_human_tasks(
         record_routing(session, row, routing, actor, now)
         # Everyone who may take it hears that it waits; a deputy standing in hears why.
         standing_in = assignee is not None and assignee == routing.assignee
-        template = "task_assigned_for_absence" if standing_in else "task_ready"
+        template = (
+            "task_assigned_for_absence"
+            if standing_in
+            else element.get("notify_template") or "task_ready"
+        )
         for name in [assignee] if assignee else sorted(routing.candidates):
             add_notification(
                 session,
@@ -113,7 +117,8 @@ def _completed_by(session: Session, instance_id: int, element_id: str) -> set[st
 
 def due_at(element: dict[str, Any], data: dict[str, Any], now: datetime) -> datetime | None:
     """dueIn after the moment in the data field dueFrom names (e.g. when an inquiry was
-    received), or after now when the task has no dueFrom or the field is empty."""
+    received), or after now when the task has no dueFrom or the field is empty. dueIn may count
+    working days ("P1WD")."""
     due_in = element.get("due_in")
     if not due_in:
         return None
@@ -123,7 +128,7 @@ def due_at(element: dict[str, Any], data: dict[str, Any], now: datetime) -> date
             start = parse_moment(str(data[element["due_from"]]))
         except ValueError:
             start = now
-    return start + parse_duration(due_in)
+    return add_duration(start, due_in)
 
 
 def update_instance(

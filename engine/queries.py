@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import crisis as crisis_mode
@@ -18,9 +18,7 @@ from engine.definitions import latest_definitions
 from engine.errors import NotFound, PermissionDenied
 from engine.models import (
     Account,
-    AuditEvent,
     HumanTask,
-    HumanTaskCandidate,
     ProcessDefinition,
     ProcessInstance,
     Unit,
@@ -28,44 +26,16 @@ from engine.models import (
 )
 from engine.people import get_user, is_read_only
 from engine.services import may_start, show_instance, step_form, task_as_dict, why_may_not_act
-
-# Roles that see every case: the comms section follows everything (G11), admins run the
-# system and auditors check it.
-SEES_ALL_CASES = frozenset({"comms", "admin", "auditor"})
-
-
-def sees_all_cases(user: User) -> bool:
-    return bool(user.role_names & SEES_ALL_CASES)
-
-
-def _took_part(username: str) -> ColumnElement[bool]:
-    """Cases the user started, acted in (any audit event) or may act on now."""
-    acted = exists().where(
-        AuditEvent.instance_id == ProcessInstance.id, AuditEvent.actor == username
-    )
-    candidate = exists().where(
-        HumanTaskCandidate.task_id == HumanTask.id,
-        HumanTask.instance_id == ProcessInstance.id,
-        HumanTaskCandidate.username == username,
-    )
-    assigned = exists().where(
-        HumanTask.instance_id == ProcessInstance.id, HumanTask.assignee == username
-    )
-    return or_(ProcessInstance.started_by == username, acted, candidate, assigned)
+from engine.visibility import SEES_ALL_CASES as SEES_ALL_CASES  # web/cases.py asks here
+from engine.visibility import may_view_case, sees_all_cases
+from engine.visibility import took_part as _took_part
 
 
 def _ensure_may_view(session: Session, user: User, instance_id: int) -> ProcessInstance:
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"Ukjend sak: {instance_id}", "unknown_case")
-    if sees_all_cases(user):
-        return instance
-    visible = session.scalar(
-        select(func.count())
-        .select_from(ProcessInstance)
-        .where(ProcessInstance.id == instance_id, _took_part(user.username))
-    )
-    if not visible:
+    if not may_view_case(session, user, instance_id):
         raise PermissionDenied("Du har ikkje tilgang til denne saka.", "not_your_case")
     return instance
 

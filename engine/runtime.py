@@ -31,7 +31,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
 
-from engine.clock import parse_duration, parse_moment
+from engine.clock import add_duration, parse_moment
 from engine.errors import DefinitionInvalid, WorkflowFailed
 
 HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask"})
@@ -195,8 +195,9 @@ _SCRIPT_BUILTINS = {
 def due_after(moment: str, duration: str) -> str:
     """The ISO moment `duration` after `moment`, for timers measured from a data field, e.g.
     `<bpmn:timeDate>due_after(received_at, "PT24H")</bpmn:timeDate>` (an SLA that counts from
-    when an inquiry came in, not from when the waiting task started)."""
-    return (parse_moment(moment) + parse_duration(duration)).isoformat()
+    when an inquiry came in, not from when the waiting task started). "P1WD" is one working
+    day: `due_after(asked_at, "P1WD")` (engine.clock.working_days_after)."""
+    return add_duration(parse_moment(moment), duration).isoformat()
 
 
 # Functions of our own that diagram expressions may call, beside the builtins above.

@@ -192,7 +192,7 @@ def complete_human_task(
         workflow = runtime.load_state(eng.cache.get(definition), instance.state)
         element = definition.task_meta["elements"].get(task.element_id, {})
         schema = step_form(eng, definition, element.get("form"))
-        context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id))
+        context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id), now=now)
         cleaned = forms.validate(schema, data, context)
         snapshot = runtime.complete_task(workflow, task_id, cleaned, now)
         audit.record(

@@ -42,6 +42,8 @@ def copy_workflows(tmp_path: Path, name: str = "workflows") -> Path:
         "forms/reputation_*.json",
         "crisis_communication.bpmn",
         "forms/crisis_*.json",
+        "ask_comms.bpmn",
+        "forms/ask_comms_*.json",
     )
     for other in others:
         for path in folder.glob(other):
@@ -548,6 +550,7 @@ def test_cli_deploy_accepts_the_workflows_folder(
         deployed = payload["deployed"] if argv[0] == "init" else payload
         assert [(d["process_id"], d["version"], d["created"]) for d in deployed] == [
             (PROCESS, 1, False),
+            ("ask_comms", 1, False),
             ("crisis_communication", 1, False),
             ("inquiry_handling", 1, False),
             ("reputation_escalation", 1, False),

@@ -54,6 +54,13 @@ def describe(item: dict[str, Any]) -> dict[str, str]:
             "Crisis: the comms section escalated “%(title)s”; management leads the communication.",
             title=title,
         ),
+        "ask_comms_answered": _(
+            "The communications section answered your question “%(title)s”.", title=title
+        ),
+        "ask_comms_overdue": _(
+            "Overdue: the question “%(title)s” has waited more than a working day for an answer.",
+            title=title,
+        ),
     }
     if payload.get("task_id"):
         link = url_for("inbox.task", task_id=payload["task_id"])
