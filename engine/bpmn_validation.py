@@ -16,6 +16,7 @@ from lxml import etree
 from engine.clock import parse_duration
 from engine.effects import OPERATIONS
 from engine.forms import CHECKS, DERIVES, TYPES
+from engine.mail import TEXTS as MAIL_TEXTS
 from engine.messages import LANGUAGES
 from engine.people import LANE_RULES, is_known_lane
 
@@ -32,6 +33,9 @@ DUE_FROM_PROPERTY = "dueFrom"
 SEPARATE_FROM_PROPERTY = "separateFrom"
 # Names a data field holding the username the task is given to (a handler someone chose).
 ASSIGNEE_FROM_PROPERTY = "assigneeFrom"
+# Names the notification (engine/mail.py TEXTS) that tells the candidates the task waits, in
+# place of the general "task_ready": e.g. "the pause begins: publish the notice" (G2c).
+READY_TEMPLATE_PROPERTY = "readyTemplate"
 
 # An ISO-8601 duration, date-time or repeating interval written without quotes.
 _BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
@@ -91,6 +95,9 @@ def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes
     problems += _check_due_from(name, process, files)
     problems += _check_separate_from(name, process)
     problems += _check_assignee_from(name, process, files)
+    problems += _names_one_of(
+        name, process, READY_TEMPLATE_PROPERTY, set(MAIL_TEXTS), "a notification text"
+    )
     return problems
 
 
