@@ -40,6 +40,8 @@ def copy_workflows(tmp_path: Path, name: str = "workflows") -> Path:
         "forms/inquiry*.json",
         "reputation_escalation.bpmn",
         "forms/reputation_*.json",
+        "forum_pause.bpmn",
+        "forms/forum_pause*.json",
     )
     for other in others:
         for path in folder.glob(other):
@@ -543,6 +545,7 @@ def test_cli_deploy_accepts_the_workflows_folder(
         deployed = payload["deployed"] if argv[0] == "init" else payload
         assert [(d["process_id"], d["version"], d["created"]) for d in deployed] == [
             (PROCESS, 1, False),
+            ("forum_pause", 1, False),
             ("inquiry_handling", 1, False),
             ("reputation_escalation", 1, False),
         ]
@@ -588,3 +591,15 @@ def test_task_properties_must_name_what_exists(
     [problem] = rejected(eng, folder)
     assert_located(problem, element, line_of(bpmn, f'id="{element}"'), bpmn.name)
     assert message in problem
+
+
+def test_ready_template_must_name_a_notification_text(eng: Engine, tmp_path: Path) -> None:
+    """A task that tells its people something of its own (G2c: "publish the notice") must name
+    a text the mail and the in-app notification have."""
+    folder = tmp_path / "all"
+    shutil.copytree(WORKFLOWS, folder)
+    bpmn = folder / "forum_pause.bpmn"
+    edit(bpmn, 'value="forum_pause_publish"', 'value="forum_pause_pubilsh"')
+    [problem] = rejected(eng, folder)
+    assert_located(problem, "publish_notice", line_of(bpmn, 'id="publish_notice"'), bpmn.name)
+    assert "readyTemplate 'forum_pause_pubilsh' is not a notification text" in problem
