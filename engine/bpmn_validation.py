@@ -16,7 +16,7 @@ from lxml import etree
 from engine.clock import check_duration
 from engine.effects import OPERATIONS
 from engine.forms import CHECKS, DERIVES, TYPES
-from engine.mail import TEXTS
+from engine.mail import TEXTS as MAIL_TEXTS
 from engine.messages import LANGUAGES
 from engine.people import LANE_RULES, is_known_lane
 
@@ -33,10 +33,9 @@ DUE_FROM_PROPERTY = "dueFrom"
 SEPARATE_FROM_PROPERTY = "separateFrom"
 # Names a data field holding the username the task is given to (a handler someone chose).
 ASSIGNEE_FROM_PROPERTY = "assigneeFrom"
-# Names the notification (engine.mail.TEXTS) a human task's people get when it becomes ready,
-# instead of the generic "task_ready": e.g. "the comms section has answered you" for the asker's
-# step that shows the answer.
-NOTIFY_TEMPLATE_PROPERTY = "notifyTemplate"
+# Names the notification (engine/mail.py TEXTS) that tells the candidates the task waits, in
+# place of the general "task_ready": e.g. "the pause begins: publish the notice" (G2c).
+READY_TEMPLATE_PROPERTY = "readyTemplate"
 
 # An ISO-8601 duration, date-time or repeating interval written without quotes.
 _BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
@@ -97,7 +96,7 @@ def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes
     problems += _check_separate_from(name, process)
     problems += _check_assignee_from(name, process, files)
     problems += _names_one_of(
-        name, process, NOTIFY_TEMPLATE_PROPERTY, set(TEXTS), "a notification template"
+        name, process, READY_TEMPLATE_PROPERTY, set(MAIL_TEXTS), "a notification text"
     )
     return problems
 

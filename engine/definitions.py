@@ -20,8 +20,8 @@ from engine.bpmn_validation import (
     DUE_FROM_PROPERTY,
     DUE_PROPERTY,
     FORM_PROPERTY,
-    NOTIFY_TEMPLATE_PROPERTY,
     NS,
+    READY_TEMPLATE_PROPERTY,
     SEPARATE_FROM_PROPERTY,
     check_bpmn,
     decision_references,
@@ -193,7 +193,7 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
             "due_from": props.get(DUE_FROM_PROPERTY),
             "separate_from": props.get(SEPARATE_FROM_PROPERTY),
             "assignee_from": props.get(ASSIGNEE_FROM_PROPERTY),
-            "notify_template": props.get(NOTIFY_TEMPLATE_PROPERTY),
+            "ready_template": props.get(READY_TEMPLATE_PROPERTY),
         }
         if kind == "startEvent" and props.get(FORM_PROPERTY):
             start_form = props[FORM_PROPERTY]

@@ -4,7 +4,8 @@ Operators (the `spiffworkflow:serviceTaskOperator` id) and their parameters:
 
 - `register_account`: the approved application's account enters the registry (A1, A5).
 - `notify` (template, recipients): a notification per recipient. A recipient is a username,
-  "task:ELEMENT" (whoever may act on that open task now) or "role:ROLE" (everyone holding it).
+  "task:ELEMENT" (whoever may act on that open task now), "role:ROLE" (everyone holding it) or
+  "account_team:ID" (the owner, deputy and moderators of that account).
 - `reassign` (task, lane, template): the open task ELEMENT goes to the people the lane names
   for this instance (e.g. lane "Stedfortredar": the account's deputy). Whoever had it before and
   the new assignee are notified, and a `task_reassigned` audit event records from whom to whom.
@@ -148,13 +149,15 @@ def _who_may_act(task: HumanTask) -> list[str]:
 def _resolve_recipients(
     session: Session, instance: ProcessInstance, names: list[Any], data: dict[str, Any]
 ) -> list[str]:
-    """Usernames as given; "task:ELEMENT" means whoever may act on that open task now."""
+    """Usernames as given; "task:ELEMENT" means whoever may act on that open task now,
+    "role:ROLE" everyone holding it, "account_team:ID" an account's owner, deputy and
+    moderators, "crisis_teams" those of the accounts a crisis holds."""
     found: list[str] = []
     for name in names:
         if isinstance(name, str) and name.startswith("task:"):
             for row in _open_tasks(session, instance, name.removeprefix("task:")):
                 found += _who_may_act(row)
-        elif isinstance(name, str) and name.startswith("role:"):
+        elif isinstance(name, str) and name.startswith(("role:", "account_team:")):
             found += sorted(resolve_rule(name, session))
         elif name == "crisis_teams":
             found += _account_teams(session, crisis_accounts(data))

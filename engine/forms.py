@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -273,16 +274,84 @@ def _moderators_from_school(data: dict[str, Any], ctx: FormContext) -> Errors:
     return {}
 
 
-def _inquiry_by_account_team(data: dict[str, Any], ctx: FormContext) -> Errors:
-    """An inquiry on an official account is registered by its owner, deputy or a moderator,
-    or by a connector holding a token of that very account."""
-    if ctx.connector_account_id is not None:
-        if ctx.connector_account_id != data["account_id"]:
-            return {"account_id": ("token_other_account", {})}
+def _by_account_team(refusal: str) -> Callable[[dict[str, Any], FormContext], Errors]:
+    """A check that the case's account (`account_id`) is one the starter works on: its owner,
+    deputy or a moderator, or a connector holding a token of that very account. `refusal` is
+    the message code that says what only the team may do."""
+
+    def check(data: dict[str, Any], ctx: FormContext) -> Errors:
+        if ctx.connector_account_id is not None:
+            if ctx.connector_account_id != data["account_id"]:
+                return {"account_id": ("token_other_account", {})}
+            return {}
+        team = resolve_rule(f"account_team:{data['account_id']}", ctx.session)
+        if ctx.actor.username not in team:
+            return {"account_id": (refusal, {})}
         return {}
-    if ctx.actor.username not in resolve_rule(f"account_team:{data['account_id']}", ctx.session):
-        return {"account_id": ("not_account_team", {})}
+
+    return check
+
+
+# An inquiry on an official account is registered by its team (or the account's connector).
+_inquiry_by_account_team = _by_account_team("not_account_team")
+# G2c: only the account's own people ask to close its forum for a while.
+_pause_by_account_team = _by_account_team("pause_not_account_team")
+
+# G2c: a pause may start at most this long before it is asked for (the form took a while).
+PAUSE_START_TOLERANCE = timedelta(hours=1)
+# G2c: how a notice states the period: the dates as the county writes them, 1.7.2026 or
+# 01.07.2026 (Norwegian time).
+_NOTICE_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def _pause_moments(data: dict[str, Any]) -> tuple[datetime, datetime]:
+    return parse_moment(data["paused_from"]), parse_moment(data["paused_to"])
+
+
+def _pause_period(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """G2c: a pause ends after it begins, and does not begin in the past."""
+    starts, ends = _pause_moments(data)
+    if ends <= starts:
+        return {"paused_to": ("pause_end_before_start", {})}
+    if ctx.now is not None and starts < ctx.now - PAUSE_START_TOLERANCE:
+        return {"paused_from": ("pause_in_past", {})}
     return {}
+
+
+def notice_date(moment: datetime) -> str:
+    """A moment's date in Norway as a notice writes it (d.m.yyyy)."""
+    local = moment.astimezone(OSLO)
+    return f"{local.day}.{local.month}.{local.year}"
+
+
+def _dates_in(text: str) -> set[tuple[int, int, int]]:
+    return {(int(d), int(m), int(y)) for d, m, y in _NOTICE_DATE.findall(text)}
+
+
+def _notice_states_period(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """G2c: a clear notice of how long the forum is closed. Each notice (Nynorsk and Bokmål)
+    must name the first and the last day of the pause as dates, d.m.yyyy or dd.mm.yyyy, in
+    Norwegian time: "frå 21.12.2026 til 4.1.2027"."""
+    starts, ends = _pause_moments(data)
+    if ends <= starts:
+        return {}  # the period itself is wrong: that is the message to read first
+    wanted = {(m.day, m.month, m.year) for m in (starts.astimezone(OSLO), ends.astimezone(OSLO))}
+    params = {"from": notice_date(starts), "to": notice_date(ends)}
+    return {
+        name: ("notice_without_period", params)
+        for name in ("notice_nn", "notice_nb")
+        if not wanted <= _dates_in(str(data.get(name) or ""))
+    }
+
+
+def _confirmed(field: str, refusal: str) -> Callable[[dict[str, Any], FormContext], Errors]:
+    """A step that is done only when the person ticks that it is (the notice is up)."""
+
+    def check(data: dict[str, Any], ctx: FormContext) -> Errors:
+        return {} if data.get(field) is True else {field: (refusal, {})}
+
+    return check
 
 
 def _neutral_reply_text(data: dict[str, Any], ctx: FormContext) -> Errors:
@@ -348,6 +417,11 @@ CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "not_held_by_crisis": _not_held_by_crisis,
     "case_visible_to_actor": _case_visible_to_actor,
     "follow_up_question_when_asked": _follow_up_question_when_asked,
+    "forum_pause_by_account_team": _pause_by_account_team,
+    "g2c_pause_period": _pause_period,
+    "g2c_notice_states_period": _notice_states_period,
+    "g2c_notice_published": _confirmed("notice_published", "confirm_notice_published"),
+    "g2c_forum_reopened": _confirmed("forum_reopened", "confirm_forum_reopened"),
 }
 
 
@@ -399,6 +473,18 @@ def _account_facts(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
     return {"account_name": account.account_name, "platform": account.platform}
 
 
+def _account_unit_facts(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """The account's facts and its unit's, so the routing table names the approver (A2's rule:
+    a school's principal, else the head of information); the requester does not choose."""
+    account = ctx.session.get(Account, data["account_id"])
+    unit = ctx.session.get(Unit, account.unit_id)
+    return _account_facts(data, ctx) | {
+        "unit": unit.id,
+        "unit_kind": unit.kind,
+        "unit_name": unit.name,
+    }
+
+
 def _reply_template(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
     """The saved reply the route prescribes, when the form left it out. (Today's reply form
     says this with `x-default`; kept for instances pinned to the version that derived it.)"""
@@ -434,6 +520,7 @@ DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
     "unit_facts": _unit_facts,
     "approver_warnings": _approver_warnings,
     "account_facts": _account_facts,
+    "account_unit_facts": _account_unit_facts,
     "reply_template": _reply_template,
     "declared_by_management": _declared_by_management,
     "saved_reply_text": _saved_reply_text,

@@ -83,6 +83,30 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Spørsmålet «{title}» skulle ha hatt svar innan ein arbeidsdag (E4, E9), men ventar "
         "framleis. Svar på det, eller avtal kven som gjer det.\n\nOpne saka: {link}",
     ),
+    "forum_pause_approved": (
+        "Pausen i forumet er godkjend",
+        "Pausen «{title}» er godkjend. Når pausen byrjar, får de ei oppgåve om å publisere "
+        "varselet; når ho er over, ei om å opne forumet att (G2c).\n\nOpne saka: {link}",
+    ),
+    "forum_pause_rejected": (
+        "Pausen i forumet er avslått",
+        "Pausen «{title}» er avslått. Grunngjevinga står i saka.\n\nOpne saka: {link}",
+    ),
+    "forum_pause_lapsed": (
+        "Pausen i forumet vart ikkje avgjord",
+        "Pausen «{title}» vart ikkje avgjord før ho skulle vere over, og saka er avslutta.\n\n"
+        "Opne saka: {link}",
+    ),
+    "forum_pause_publish": (
+        "Pausen byrjar: publiser varselet ({task})",
+        "Pausen «{title}» byrjar no. Publiser det godkjende varselet på forumet, steng forumet "
+        "og stadfest det i SoMe-flyt (G2c).{due}\n\nOpne oppgåva: {link}",
+    ),
+    "forum_pause_reopen": (
+        "Pausen er over: opne forumet att ({task})",
+        "Pausen «{title}» er over. Opne forumet att, fjern varselet og stadfest det i "
+        "SoMe-flyt (G2c).{due}\n\nOpne oppgåva: {link}",
+    ),
 }
 FALLBACK = ("Melding frå SoMe-flyt", "Det har skjedd noko i saka «{title}».\n\nOpne saka: {link}")
 CONFIDENTIAL_TITLE = "(teiepliktig sak: opne lenkja)"

@@ -230,6 +230,40 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Du lukker saken: fjern spørsmålet, eller velg å stille et oppfølgingsspørsmål.",
         "en": "You are closing the case: remove the question, or choose to ask a follow-up question.",
     },
+    # --- forum pause (G2c) --------------------------------------------------------------------
+    "pause_not_account_team": {
+        "nn": "Berre eigaren, stedfortredaren og moderatorane av kontoen kan be om pause i forumet.",
+        "nb": "Bare eieren, stedfortrederen og moderatorene av kontoen kan be om pause i forumet.",
+        "en": "Only the account's owner, deputy and moderators can ask to pause its forum.",
+    },
+    "pause_end_before_start": {
+        "nn": "Pausen må slutte etter at ho byrjar: «til» må vere seinare enn «frå».",
+        "nb": "Pausen må slutte etter at den begynner: «til» må være senere enn «fra».",
+        "en": "The pause must end after it begins: “to” must be later than “from”.",
+    },
+    "pause_in_past": {
+        "nn": "Pausen kan ikkje byrje meir enn ein time tilbake i tid.",
+        "nb": "Pausen kan ikke begynne mer enn en time tilbake i tid.",
+        "en": "The pause cannot begin more than an hour in the past.",
+    },
+    "notice_without_period": {
+        "nn": "Varselet må seie kor lenge forumet er stengt (G2c): skriv datoane {from} og {to} "
+        "(d.m.åååå), t.d. «frå {from} til {to}».",
+        "nb": "Varselet må si hvor lenge forumet er stengt (G2c): skriv datoene {from} og {to} "
+        "(d.m.åååå), f.eks. «fra {from} til {to}».",
+        "en": "The notice must say how long the forum is closed (G2c): write the dates {from} "
+        "and {to} (d.m.yyyy), e.g. “from {from} to {to}”.",
+    },
+    "confirm_notice_published": {
+        "nn": "Stadfest at varselet er publisert på forumet. Er det ikkje gjort enno, gjer det først.",
+        "nb": "Bekreft at varselet er publisert på forumet. Er det ikke gjort ennå, gjør det først.",
+        "en": "Confirm that the notice is published on the forum. If it is not done yet, do it first.",
+    },
+    "confirm_forum_reopened": {
+        "nn": "Stadfest at forumet er ope att og varselet fjerna. Er det ikkje gjort enno, gjer det først.",
+        "nb": "Bekreft at forumet er åpent igjen og varselet fjernet. Er det ikke gjort ennå, gjør det først.",
+        "en": "Confirm that the forum is open again and the notice removed. If not, do it first.",
+    },
     # --- refusals of an action (errors.SomeflytError.code) -------------------------------------
     "absence_not_yours": {
         "nn": "Du kan berre registrere fråvær for deg sjølv og for teamet på kontoar du eig.",

@@ -82,11 +82,8 @@ def sync_human_tasks(
         record_routing(session, row, routing, actor, now)
         # Everyone who may take it hears that it waits; a deputy standing in hears why.
         standing_in = assignee is not None and assignee == routing.assignee
-        template = (
-            "task_assigned_for_absence"
-            if standing_in
-            else element.get("notify_template") or "task_ready"
-        )
+        ready = element.get("ready_template") or "task_ready"  # e.g. "publish the notice"
+        template = "task_assigned_for_absence" if standing_in else ready
         for name in [assignee] if assignee else sorted(routing.candidates):
             add_notification(
                 session,

@@ -246,10 +246,10 @@ def test_a_question_may_refer_to_a_case_the_asker_may_open(eng, account_id):
             "dueIn 'P1 WD' is not a duration",
         ),
         (
-            'name="notifyTemplate" value="ask_comms_answered"',
-            'name="notifyTemplate" value="ask_comms_answerd"',
+            'name="readyTemplate" value="ask_comms_answered"',
+            'name="readyTemplate" value="ask_comms_answerd"',
             "read_answer",
-            "notifyTemplate 'ask_comms_answerd' is not a notification template",
+            "readyTemplate 'ask_comms_answerd' is not a notification text",
         ),
     ],
 )

@@ -44,6 +44,8 @@ def copy_workflows(tmp_path: Path, name: str = "workflows") -> Path:
         "forms/crisis_*.json",
         "ask_comms.bpmn",
         "forms/ask_comms_*.json",
+        "forum_pause.bpmn",
+        "forms/forum_pause*.json",
     )
     for other in others:
         for path in folder.glob(other):
@@ -552,6 +554,7 @@ def test_cli_deploy_accepts_the_workflows_folder(
             (PROCESS, 1, False),
             ("ask_comms", 1, False),
             ("crisis_communication", 1, False),
+            ("forum_pause", 1, False),
             ("inquiry_handling", 1, False),
             ("reputation_escalation", 1, False),
         ]
@@ -597,3 +600,15 @@ def test_task_properties_must_name_what_exists(
     [problem] = rejected(eng, folder)
     assert_located(problem, element, line_of(bpmn, f'id="{element}"'), bpmn.name)
     assert message in problem
+
+
+def test_ready_template_must_name_a_notification_text(eng: Engine, tmp_path: Path) -> None:
+    """A task that tells its people something of its own (G2c: "publish the notice") must name
+    a text the mail and the in-app notification have."""
+    folder = tmp_path / "all"
+    shutil.copytree(WORKFLOWS, folder)
+    bpmn = folder / "forum_pause.bpmn"
+    edit(bpmn, 'value="forum_pause_publish"', 'value="forum_pause_pubilsh"')
+    [problem] = rejected(eng, folder)
+    assert_located(problem, "publish_notice", line_of(bpmn, 'id="publish_notice"'), bpmn.name)
+    assert "readyTemplate 'forum_pause_pubilsh' is not a notification text" in problem

@@ -61,6 +61,20 @@ def describe(item: dict[str, Any]) -> dict[str, str]:
             "Overdue: the question “%(title)s” has waited more than a working day for an answer.",
             title=title,
         ),
+        "forum_pause_approved": _(
+            "The forum pause “%(title)s” was approved; you will hear when to publish the notice.",
+            title=title,
+        ),
+        "forum_pause_rejected": _("The forum pause “%(title)s” was rejected.", title=title),
+        "forum_pause_lapsed": _(
+            "The forum pause “%(title)s” was not decided before it would have ended.", title=title
+        ),
+        "forum_pause_publish": _(
+            "The pause “%(title)s” begins: publish the notice and close the forum.", title=title
+        ),
+        "forum_pause_reopen": _(
+            "The pause “%(title)s” is over: reopen the forum and remove the notice.", title=title
+        ),
     }
     if payload.get("task_id"):
         link = url_for("inbox.task", task_id=payload["task_id"])

@@ -2,7 +2,8 @@
 HTML form data turned back into the values the engine validates.
 
 Form files speak Nynorsk; a field may carry translations as
-`"x-i18n": {"nb": {"title": …, "labels": {value: label}}, "en": {…}}`.
+`"x-i18n": {"nb": {"title": …, "description": …, "labels": {value: label}}, "en": {…}}`.
+A field's `description` is shown under its label as a hint, tied to the control.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Field:
     options: list[Option] = field(default_factory=list)
     max_length: int | None = None
     min_length: int | None = None
+    hint: str = ""  # the schema's `description`: how to fill the field in
 
     @property
     def chosen(self) -> set[str]:
@@ -77,6 +79,7 @@ def build_fields(
                 options=options_for(prop, lang, choices),
                 max_length=prop.get("maxLength"),
                 min_length=prop.get("minLength"),
+                hint=translated(prop, lang, "description"),
             )
         )
     return fields

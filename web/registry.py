@@ -45,4 +45,5 @@ def show(account_id: int) -> str:
         away=absences.team_away_now(engine(), account_id),
         may_register_inquiry=on_team and account["status"] == "active",
         inquiry_process=INQUIRY,
+        pause_process=queries.FORUM_PAUSE,
     )

@@ -15,9 +15,12 @@ from playwright.sync_api import Page, expect
 
 from engine import services
 from engine.bootstrap import Engine
+from engine.clock import FixedClock
 from engine.demo import SAMPLE_SCHOOL_APPLICATION
 from tests.accounts import approved_school_account
 from tests.browser.support import SQLITE_ONLY, AxeReport, start_case, wait_for_diagram
+from tests.test_forum_pause import FROM as FORUM_PAUSE_FROM
+from tests.test_forum_pause import pause as forum_pause
 
 pytestmark = SQLITE_ONLY
 
@@ -256,4 +259,44 @@ def test_absence_overview_and_account_pages(
     comms = open_page("komm1")
     _goto(comms, "/overview/")
     axe.check(comms, "overview")
+    axe.assert_clean()
+
+
+def test_forum_pause_pages(
+    open_page: Callable[..., Page], axe: AxeReport, eng: Engine, clock: FixedClock
+) -> None:
+    """G2c: the request with its help and errors, the approver's task, the moderator's task,
+    and the registry showing the paused forum."""
+    account_id = approved_school_account(eng)
+    owner = open_page("laerar.alesund")
+    _goto(owner, f"/accounts/{account_id}")
+    owner.locator("#request-pause").click()
+    expect(owner.locator("#field-account_id")).to_have_value(str(account_id))
+    axe.check(owner, "forum-pause-form")
+    owner.fill("#field-paused_from", "2026-12-21T15:00")
+    owner.fill("#field-paused_to", "2026-12-20T15:00")
+    _submit(owner)
+    expect(owner.locator("#error-summary")).to_be_visible()
+    expect(owner.locator("#field-notice_nn")).to_have_attribute("aria-invalid", "true")
+    axe.check(owner, "forum-pause-form-errors")
+
+    instance_id = services.start_process(
+        eng, "forum_pause", "laerar.alesund", forum_pause(account_id)
+    )
+    [decide] = services.list_human_tasks(eng, "rektor.alesund", "forum_pause")
+    principal = open_page("rektor.alesund")
+    _goto(principal, f"/tasks/{decide['id']}")
+    axe.check(principal, "forum-pause-decision")
+    services.complete_human_task(eng, decide["id"], "rektor.alesund", {"decision": "approve"})
+    clock.set(FORUM_PAUSE_FROM)
+    services.fire_due_timers(eng, FORUM_PAUSE_FROM)
+    [publish] = services.list_human_tasks(eng, "laerar.alesund", "forum_pause")
+    _goto(owner, f"/tasks/{publish['id']}")
+    axe.check(owner, "forum-pause-publish")
+    _goto(owner, "/accounts/")
+    expect(owner.locator("main table .paused")).to_have_count(1)
+    axe.check(owner, "registry-paused")
+    _goto(owner, f"/cases/{instance_id}")
+    wait_for_diagram(owner)
+    axe.check(owner, "forum-pause-case")
     axe.assert_clean()

@@ -169,7 +169,7 @@ def links(tree: lxml_html.HtmlElement) -> set[str]:
 def field_error(tree: lxml_html.HtmlElement, name: str) -> str:
     """The error shown next to field `name`, which its control(s) must point at."""
     error = by_id(tree, f"{name}-error")
-    described = tree.xpath(f'//*[@aria-describedby="{name}-error"]')
+    described = tree.xpath(f'//*[contains(concat(" ", @aria-describedby, " "), " {name}-error ")]')
     assert described, f"nothing is described by #{name}-error"
     return text_of(error)
 

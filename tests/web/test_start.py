@@ -40,6 +40,7 @@ def test_the_start_page_lists_the_deployed_processes(login):
     assert names == [
         "Førespurnad på ein offisiell konto",
         "Mogleg omdømmesak",
+        "Pause i forumet",
         "Spør informasjonsseksjonen",
         "Søknad om offisiell konto",
     ]
