@@ -202,6 +202,9 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
         "start_form": start_form,
         "title_template": process_props.get("titleTemplate"),
         "business_key_template": process_props.get("businessKeyTemplate"),
+        # startable="false": only the engine starts it (a photo's removal when a consent is
+        # withdrawn, G11); it is not offered under Start ny sak.
+        "startable": process_props.get("startable", "true") != "false",
         "documentation": (doc.text or "").strip() if doc is not None else None,
     }
 

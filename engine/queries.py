@@ -102,6 +102,8 @@ def startable_processes(eng: Engine, username: str) -> list[StartableProcess]:
         )
         found = []
         for definition in definitions:
+            if definition.task_meta.get("startable") is False:
+                continue
             form = step_form(eng, definition, definition.task_meta.get("start_form"))
             found.append(
                 StartableProcess(

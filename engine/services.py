@@ -86,6 +86,8 @@ def step_form(eng: Engine, definition: ProcessDefinition, name: str | None) -> d
 def start_process(eng: Engine, process_id: str, username: str, data: dict[str, Any]) -> int:
     with eng.transaction() as session:
         actor = _acting_user(session, username)
+        if latest_definition(session, process_id).task_meta.get("startable") is False:
+            raise NotFound(f"Ukjend prosess: {process_id}", "unknown_process", value=process_id)
         return open_instance(eng, session, process_id, actor, data).id
 
 
@@ -165,6 +167,33 @@ def _create_instance(
     return instance
 
 
+def start_linked_case(
+    eng: Engine,
+    session: Session,
+    process_id: str,
+    data: dict[str, Any],
+    started_by: str,
+    parent_id: int,
+) -> ProcessInstance:
+    """Start a case from code in the caller's transaction, linked to the case it is about
+    (e.g. a photo's removal for a post whose consent was withdrawn, G11). `data` is the
+    engine's own, so no start form is validated; the parent does not wait for it."""
+    now = eng.clock.now()
+    definition = latest_definition(session, process_id)
+    child = _create_instance(
+        eng, session, definition, data, started_by, now, actor=started_by, parent_id=parent_id
+    )
+    audit.record(
+        session,
+        now,
+        started_by,
+        "child_started",
+        instance_id=parent_id,
+        detail={"child_id": child.id, "process_id": definition.process_id},
+    )
+    return child
+
+
 def complete_human_task(
     eng: Engine, task_id: str, username: str, data: dict[str, Any]
 ) -> dict[str, Any]:
@@ -177,7 +206,7 @@ def complete_human_task(
         workflow = runtime.load_state(eng.cache.get(definition), instance.state)
         element = definition.task_meta["elements"].get(task.element_id, {})
         schema = step_form(eng, definition, element.get("form"))
-        context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id))
+        context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id), now=now)
         cleaned = forms.validate(schema, data, context)
         snapshot = runtime.complete_task(workflow, task_id, cleaned, now)
         audit.record(

@@ -40,6 +40,10 @@ def copy_workflows(tmp_path: Path, name: str = "workflows") -> Path:
         "forms/inquiry*.json",
         "reputation_escalation.bpmn",
         "forms/reputation_*.json",
+        "post_approval.bpmn",
+        "forms/post_*.json",
+        "photo_removal.bpmn",
+        "forms/photo_removal.json",
     )
     for other in others:
         for path in folder.glob(other):
@@ -381,7 +385,10 @@ def test_unknown_service_task_operator(eng: Engine, tmp_path: Path) -> None:
     folder = bad_copy(tmp_path, ('id="register_account"', 'id="register_acount"'))
     problem = only_problem(eng, folder)
     assert "service task operator 'register_acount' is unknown" in problem
-    assert "known: archive_handoff, notify, reassign, register_account" in problem
+    assert (
+        "known: archive_handoff, notify, reassign, record_post_consents, register_account"
+        in problem
+    )
     assert_located(problem, "registration", line_of(folder / BPMN, 'id="registration"'))
     operator_line = line_of(folder / BPMN, 'id="register_acount"')
     assert f"line {operator_line}: service task operator" in problem
@@ -544,6 +551,8 @@ def test_cli_deploy_accepts_the_workflows_folder(
         assert [(d["process_id"], d["version"], d["created"]) for d in deployed] == [
             (PROCESS, 1, False),
             ("inquiry_handling", 1, False),
+            ("photo_removal", 1, False),
+            ("post_approval", 1, False),
             ("reputation_escalation", 1, False),
         ]
 
