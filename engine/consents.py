@@ -272,12 +272,6 @@ def selectable(eng: Engine, username: str) -> list[dict[str, Any]]:
         return []
 
 
-def label(consent: Mapping[str, Any]) -> str:
-    """How a consent is named in lists: the person and what it covers."""
-    where = consent.get("account_name") or "alle kontoar"
-    return f"{consent['person_name']} ({where}, nr. {consent['id']})"
-
-
 # --- registering and withdrawing ---------------------------------------------------------------
 
 
