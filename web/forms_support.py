@@ -107,6 +107,10 @@ def data_vocabulary(forms: dict[str, dict[str, Any]]) -> Vocabulary:
         "approver_role": _("Approved by"),
         "warnings": _("Warnings for the approver"),
         "template_text": _("Text of the saved reply, as sent"),
+        # a photo's removal after a withdrawn consent (G11): the engine's data, no form's
+        "post_title": _("Post"),
+        "photos": _("Photos to remove"),
+        "person_name": _("Name of the person"),
     }
     labels |= {key: text for key, text in derived.items() if key not in labels}
     values["unit_kind"] = {kind: unit_kind_label(kind) for kind in UNIT_KINDS}

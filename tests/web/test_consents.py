@@ -125,3 +125,28 @@ def test_the_post_form_offers_the_active_consents_and_the_approval_says_why_it_i
     assert response.status_code == 422
     summary = text_of(by_id(doc(response), "error-summary"))
     assert "Kari Nordmann withdrew their consent" in summary
+
+
+def test_the_removal_task_names_the_post_and_the_photo(eng, login, account_id):
+    kari = consents.register_consent(eng, "komm1", FIELDS | {"account_id": account_id})
+    post = {
+        "account_id": account_id,
+        "text": "Open dag på skulen!",
+        "planned_at": (START + timedelta(days=1)).isoformat(),
+        "photo_1_label": "Kari i verkstaden",
+        "photo_1_people": 1,
+        "photo_1_consents": [str(kari)],
+    }
+    post_id = services.start_process(eng, "post_approval", DEPUTY, post)
+    [task] = [t for t in services.list_human_tasks(eng, OWNER) if t["element_id"] == "approve"]
+    services.complete_human_task(eng, task["id"], OWNER, {"decision": "approve"})
+    [removal_id] = consents.withdraw_consent(eng, DEPUTY, kari, "Trekt.")
+    [task] = [t for t in services.list_human_tasks(eng, OWNER) if t["instance_id"] == removal_id]
+    page = login(OWNER, lang="en").get(f"/tasks/{task['id']}")
+    assert page.status_code == 200
+    assert_page_structure(page)
+    text = text_of(doc(page))
+    assert "Photos to remove" in text and "Kari i verkstaden" in text
+    assert "Open dag på skulen!" in text  # the post's title
+    shown = doc(login("komm1").get(f"/consents/{kari}"))
+    assert f"/cases/{post_id}" in links(shown) and f"/cases/{removal_id}" in links(shown)
