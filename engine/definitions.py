@@ -211,6 +211,9 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
         ),
         "start_message": process_props.get("startMessage"),
         "starter_acts": process_props.get("starterActs") == "true",
+        # startable="false": only the engine starts it (a photo's removal when a consent is
+        # withdrawn, G11); it is not offered under Start ny sak.
+        "startable": process_props.get("startable", "true") != "false",
         "documentation": (doc.text or "").strip() if doc is not None else None,
     }
 

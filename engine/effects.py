@@ -18,6 +18,8 @@ Operators (the `spiffworkflow:serviceTaskOperator` id) and their parameters:
   ids in `crisis_accounts`) go into crisis mode or leave it; the audit events are the record
   (engine.crisis reads them). The recipient "crisis_teams" of `notify` names the owners,
   deputies and moderators of those accounts.
+- `record_post_consents`: the approved post's consents per photo enter `post_consent`, so that
+  withdrawing one of them finds the post and starts the photo's removal (G11, engine.consents).
 - `archive_handoff`: an outbox row of kind "archive_handoff" carrying a JSON export of the case
   (its data and its history so far), for the archive connector to take (G7). It is no
   notification: the e-mail delivery never picks it up.
@@ -32,7 +34,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, consents
 from engine.crisis import MODE_OFF, MODE_ON
 from engine.errors import WorkflowFailed
 from engine.models import (
@@ -291,12 +293,28 @@ def _archive_handoff(
     )
 
 
+def _record_post_consents(
+    session: Session, instance: ProcessInstance, call: ServiceCall, actor: str, now: datetime
+) -> None:
+    """G11: remember which consents the approved post relies on, photo by photo."""
+    recorded = consents.record_post_consents(session, instance, call.data, now)
+    audit.record(
+        session,
+        now,
+        actor,
+        "post_consents_recorded",
+        instance_id=instance.id,
+        detail={"consents": recorded},
+    )
+
+
 HANDLERS: dict[str, Callable[[Session, ProcessInstance, ServiceCall, str, datetime], None]] = {
     "register_account": _register_account,
     "notify": _notify,
     "reassign": _reassign,
     "archive_handoff": _archive_handoff,
     "crisis_mode": _crisis_mode,
+    "record_post_consents": _record_post_consents,
 }
 
 START_PROCESS = "start_process"  # run by engine.services: it starts and steps another instance

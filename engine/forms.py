@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import replies
+from engine import consents, replies
 from engine.clock import parse_moment
 from engine.crisis import crisis_holding
 from engine.errors import FormInvalid
@@ -167,6 +167,8 @@ def _check_format(
             return ("unknown_unit", {"value": value})
     if fmt == "saved_reply" and not replies.is_selectable(ctx.session, value):
         return ("saved_reply_inactive", {"value": value})
+    if fmt == "consent" and not consents.consent_exists(ctx.session, value):
+        return ("unknown_consent_value", {"value": value})
     return None
 
 
@@ -402,6 +404,41 @@ def _follow_up_question_when_asked(data: dict[str, Any], ctx: FormContext) -> Er
     return {}
 
 
+def _post_by_account_team(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """A post on an official account is drafted by its owner, deputy or a moderator."""
+    if ctx.actor.username not in resolve_rule(f"account_team:{data['account_id']}", ctx.session):
+        return {"account_id": ("post_not_account_team", {})}
+    return {}
+
+
+def _moment(ctx: FormContext) -> datetime:
+    if ctx.now is None:  # every service passes the clock's moment; this is a programming error
+        raise ValueError("this check needs FormContext.now")
+    return ctx.now
+
+
+def _photo_consents(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """G11: no photo of people without their consent. A draft (or its revision, which keeps
+    what it does not change) cannot be sent for approval with a photo lacking one."""
+    if data.get("action") == "withdraw":  # a withdrawn post publishes nothing
+        return {}
+    return consents.photo_problems(ctx.session, ctx.data | data, _moment(ctx))
+
+
+def _photo_consents_at_approval(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """G11 again when the post is approved: a consent withdrawn (or run out) since the draft
+    blocks the approval. Returning the post for changes is always possible."""
+    if data.get("decision") != "approve":
+        return {}
+    return consents.photo_problems(ctx.session, ctx.data, _moment(ctx))
+
+
+def _comment_when_returned(data: dict[str, Any], ctx: FormContext) -> Errors:
+    if data.get("decision") == "revise" and _is_empty(data.get("comment")):
+        return {"comment": ("post_comment_required", {})}
+    return {}
+
+
 CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "unit_within_applicant": _unit_within_applicant,
     "deputy_not_owner": _deputy_not_owner,
@@ -422,6 +459,10 @@ CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "g2c_notice_states_period": _notice_states_period,
     "g2c_notice_published": _confirmed("notice_published", "confirm_notice_published"),
     "g2c_forum_reopened": _confirmed("forum_reopened", "confirm_forum_reopened"),
+    "post_by_account_team": _post_by_account_team,
+    "g11_photo_consents": _photo_consents,
+    "g11_photo_consents_at_approval": _photo_consents_at_approval,
+    "comment_when_returned": _comment_when_returned,
 }
 
 
@@ -516,6 +557,12 @@ def _asked_at(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
     return {"asked_at": ctx.now.isoformat()}
 
 
+def _post_summary(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
+    """The post's first words, for its case title."""
+    text = " ".join(str(data.get("text") or ctx.data.get("text") or "").split())
+    return {"summary": text if len(text) <= 60 else text[:59].rstrip() + "…"}
+
+
 DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
     "unit_facts": _unit_facts,
     "approver_warnings": _approver_warnings,
@@ -525,4 +572,5 @@ DERIVES: dict[str, Callable[[dict[str, Any], FormContext], dict[str, Any]]] = {
     "declared_by_management": _declared_by_management,
     "saved_reply_text": _saved_reply_text,
     "asked_at": _asked_at,
+    "post_summary": _post_summary,
 }

@@ -403,6 +403,111 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Svarmalen finnes ikke.",
         "en": "There is no such saved reply.",
     },
+    # --- posts and consents (G11, engine/consents.py) ----------------------------------------
+    "post_not_account_team": {
+        "nn": "Berre eigaren, stedfortredaren og moderatorane av kontoen kan lage innlegg på han.",
+        "nb": "Bare eieren, stedfortrederen og moderatorene av kontoen kan lage innlegg på den.",
+        "en": "Only the account's owner, deputy and moderators can draft posts on it.",
+    },
+    "post_comment_required": {
+        "nn": "Skriv ein kommentar når du sender innlegget attende.",
+        "nb": "Skriv en kommentar når du sender innlegget tilbake.",
+        "en": "Write a comment when you return the post.",
+    },
+    "photo_label_required": {
+        "nn": "Skriv kva biletet viser, så det kan kjennast att.",
+        "nb": "Skriv hva bildet viser, så det kan kjennes igjen.",
+        "en": "Say what the photo shows, so it can be recognised.",
+    },
+    "photo_people_count": {
+        "nn": "Skriv eit heilt tal: 0 eller fleire.",
+        "nb": "Skriv et heltall: 0 eller flere.",
+        "en": "Enter a whole number: 0 or more.",
+    },
+    "photo_missing_consent": {
+        "nn": "Biletet «{photo}» viser {people} person(ar) som kan kjennast att, men har samtykke "
+        "frå {count}. Ikkje legg ut bilete utan samtykke frå personane som er med (G11).",
+        "nb": "Bildet «{photo}» viser {people} person(er) som kan kjennes igjen, men har samtykke "
+        "fra {count}. Ikke legg ut bilder uten samtykke fra personene som er med (G11).",
+        "en": "The photo “{photo}” shows {people} identifiable person(s) but has consent from "
+        "{count}. No photos of people without their consent (G11).",
+    },
+    "consent_withdrawn": {
+        "nn": "Biletet «{photo}»: {name} trekte tilbake samtykket sitt {when}. Ta biletet ut (G11).",
+        "nb": "Bildet «{photo}»: {name} trakk tilbake samtykket sitt {when}. Ta bildet ut (G11).",
+        "en": "Photo “{photo}”: {name} withdrew their consent on {when}. Take the photo out (G11).",
+    },
+    "consent_other_account": {
+        "nn": "Biletet «{photo}»: samtykket frå {name} gjeld ein annan konto (G11).",
+        "nb": "Bildet «{photo}»: samtykket fra {name} gjelder en annen konto (G11).",
+        "en": "Photo “{photo}”: the consent from {name} covers another account (G11).",
+    },
+    "consent_expired": {
+        "nn": "Biletet «{photo}»: samtykket frå {name} gjeld berre til {until} (G11).",
+        "nb": "Bildet «{photo}»: samtykket fra {name} gjelder bare til {until} (G11).",
+        "en": "Photo “{photo}”: the consent from {name} is valid only until {until} (G11).",
+    },
+    "consent_needs_guardian": {
+        "nn": "Biletet «{photo}»: {name} er under 15 år, så ein føresett må samtykke (G11).",
+        "nb": "Bildet «{photo}»: {name} er under 15 år, så en foresatt må samtykke (G11).",
+        "en": "Photo “{photo}”: {name} is under 15, so a guardian must consent (G11).",
+    },
+    "unknown_consent_value": {
+        "nn": "«{value}» er ikkje eit samtykke i registeret.",
+        "nb": "«{value}» er ikke et samtykke i registeret.",
+        "en": "“{value}” is not a consent in the register.",
+    },
+    "consent_guardian_required": {
+        "nn": "Personen er under 15 år: samtykket må kome frå ein føresett (G11).",
+        "nb": "Personen er under 15 år: samtykket må komme fra en foresatt (G11).",
+        "en": "The person is under 15: the consent must come from a guardian (G11).",
+    },
+    "consent_guardian_name": {
+        "nn": "Skriv namnet på den føresette som samtykte.",
+        "nb": "Skriv navnet på den foresatte som samtykket.",
+        "en": "Enter the name of the guardian who consented.",
+    },
+    "consent_date": {
+        "nn": "«{value}» er ikkje ein gyldig dato (t.d. 2026-11-23).",
+        "nb": "«{value}» er ikke en gyldig dato (f.eks. 2026-11-23).",
+        "en": "“{value}” is not a valid date (e.g. 2026-11-23).",
+    },
+    "consent_given_in_future": {
+        "nn": "Samtykket kan ikkje vere gitt fram i tid.",
+        "nb": "Samtykket kan ikke være gitt frem i tid.",
+        "en": "The consent cannot have been given in the future.",
+    },
+    "consent_valid_until_before": {
+        "nn": "Siste dag må vere etter datoen samtykket vart gitt.",
+        "nb": "Siste dag må være etter datoen samtykket ble gitt.",
+        "en": "The last day must come after the day the consent was given.",
+    },
+    "consent_account_not_yours": {
+        "nn": "Du kan registrere samtykke berre for kontoar du er med på. Samtykke for alle "
+        "kontoar registrerer informasjonsseksjonen.",
+        "nb": "Du kan registrere samtykke bare for kontoer du er med på. Samtykke for alle "
+        "kontoer registrerer informasjonsseksjonen.",
+        "en": "You can register consents only for accounts you are on. Consents for all "
+        "accounts are registered by the communications section.",
+    },
+    "consent_already_withdrawn": {
+        "nn": "Samtykket er alt trekt tilbake.",
+        "nb": "Samtykket er allerede trukket tilbake.",
+        "en": "The consent has already been withdrawn.",
+    },
+    "consents_not_allowed": {
+        "nn": "Samtykkeregisteret er for teama på kontoane, kommunikasjonsseksjonen, "
+        "administratorar og revisorar.",
+        "nb": "Samtykkeregisteret er for teamene på kontoene, kommunikasjonsseksjonen, "
+        "administratorer og revisorer.",
+        "en": "The consent register is for the accounts' teams, the communications section, "
+        "administrators and auditors.",
+    },
+    "unknown_consent": {
+        "nn": "Samtykket finst ikkje.",
+        "nb": "Samtykket finnes ikke.",
+        "en": "There is no such consent.",
+    },
     # --- connectors (engine/connectors.py) ---------------------------------------------------
     "token_invalid": {
         "nn": "Koplingsnøkkelen manglar, er ukjend eller er trekt tilbake.",

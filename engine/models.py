@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -324,3 +325,48 @@ class InboundMessage(Base):
     platform_message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     received_at: Mapped[datetime]
+
+
+# --- posts: the consent register (G11) ---------------------------------------------------------
+
+
+class Consent(Base):
+    """A person's consent to be shown in photos on official accounts (G11). Never deleted: a
+    withdrawal is recorded on the row, so history keeps which posts relied on what, and when.
+
+    Only what the rule needs is kept about the person (name, whether under 15); the signed
+    consent itself stays where `storage` says (archive, case number)."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_name: Mapped[str] = mapped_column(String(200), index=True)
+    under_15: Mapped[bool] = mapped_column(Boolean, default=False)  # then a guardian consents
+    given_by: Mapped[str] = mapped_column(String(16))  # self | guardian
+    guardian_name: Mapped[str | None] = mapped_column(String(200))
+    given_on: Mapped[date] = mapped_column(Date)
+    # Scope: one official account, or (None) every official account of the county; the
+    # purposes and period in words; and an optional last day.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    scope: Mapped[str] = mapped_column(Text)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    storage: Mapped[str] = mapped_column(String(300))  # where the signed consent is kept
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PostConsent(Base):
+    """Which consents an approved post (a post_approval case) relies on, per photo (G11): a
+    withdrawal finds every post that used the consent here."""
+
+    __tablename__ = "post_consent"
+    __table_args__ = (UniqueConstraint("instance_id", "consent_id", "photo"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consent.id"), index=True)
+    photo: Mapped[str] = mapped_column(String(200))  # the photo's label in the post
+    recorded_at: Mapped[datetime]

@@ -35,6 +35,8 @@ LANE_RULES: dict[str, str] = {
     # An official account's own people, named by the instance data field `account_id`.
     "Moderator": "account_team",
     "Stedfortredar": "account_deputy",
+    # G11: a post is approved by the account's owner or the comms section, never its drafter.
+    "Kontoeigar eller informasjonsseksjonen": "account_owner",
 }
 
 # Where a decision goes when nobody under a rule may take it (the only head of information
@@ -47,9 +49,12 @@ STEP_UP: dict[str, str] = {"role:head_of_information": "role:management"}
 _EXCLUDED = "|not:"
 _WITH_STARTER = "|with-starter"
 
-# Rules naming the people of one account ("account_team:7"). They include the person who
-# started the case: a moderator who registers an inquiry also answers it (no four-eyes rule).
-ACCOUNT_RULES = frozenset({"account_team", "account_deputy"})
+# Rules naming the people of one account ("account_team:7"). The team rules include the person
+# who started the case: a moderator who registers an inquiry also answers it (no four-eyes
+# rule). "account_owner" (the owner, or the comms section) decides on what the team drafted, so
+# it leaves the starter out like every other decision.
+ACCOUNT_RULES = frozenset({"account_team", "account_deputy", "account_owner"})
+_TEAM_RULES = frozenset({"account_team", "account_deputy"})
 
 
 def is_known_lane(name: str | None) -> bool:
@@ -129,9 +134,7 @@ def includes_starter(rule: str, started_by: str) -> bool:
     """Whether the person who started the case may act on a task under this rule: on their own
     lane (Søkjar) and on an account's team lanes, never on a decision about their own case."""
     base, _excluded, with_starter = _split(rule)
-    return (
-        with_starter or base == starter_rule(started_by) or base.partition(":")[0] in ACCOUNT_RULES
-    )
+    return with_starter or base == starter_rule(started_by) or base.partition(":")[0] in _TEAM_RULES
 
 
 def candidates_for(rule: str, started_by: str, session: Session) -> set[str]:
@@ -159,12 +162,15 @@ def resolve_rule(rule: str, session: Session) -> set[str]:
 
 
 def _account_people(kind: str, account_id: str, session: Session) -> set[str]:
-    """The owner, deputy and moderators of an active account (account_team), or its deputy."""
+    """The owner, deputy and moderators of an active account (account_team), its deputy, or
+    its owner together with the comms section (account_owner)."""
     account = session.get(Account, int(account_id)) if account_id.isdigit() else None
     if account is None or account.status != "active":
         return set()
     if kind == "account_deputy":
         return {account.deputy}
+    if kind == "account_owner":
+        return {account.owner} | resolve_rule("role:comms", session)
     moderators = session.scalars(
         select(AccountModerator.username).where(AccountModerator.account_id == account.id)
     )

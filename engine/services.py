@@ -113,6 +113,8 @@ def open_instance(
     """
     now = eng.clock.now()
     definition = latest_definition(session, process_id)
+    if definition.task_meta.get("startable") is False:  # only the engine starts it
+        raise NotFound(f"Ukjend prosess: {process_id}", "unknown_process", value=process_id)
     if not may_start(definition, starter):
         raise PermissionDenied(
             f"Du kan ikkje starte «{definition.name}».", "may_not_start", process=definition.name
@@ -134,7 +136,10 @@ def open_instance(
 
 
 def may_start(definition: ProcessDefinition, user: User) -> bool:
-    """Whether the process's `startableBy` roles (if any) include one of the user's."""
+    """Whether the user may start the process by hand: not one only the engine starts
+    (`startable="false"`), and holding one of its `startableBy` roles if it names any."""
+    if definition.task_meta.get("startable") is False:
+        return False
     roles = definition.task_meta.get("startable_by") or []
     return not roles or bool(user.role_names & set(roles))
 
@@ -178,6 +183,33 @@ def _create_instance(
     )
     _after_step(eng, session, instance, definition, snapshot, actor, None, now)
     return instance
+
+
+def start_linked_case(
+    eng: Engine,
+    session: Session,
+    process_id: str,
+    data: dict[str, Any],
+    started_by: str,
+    parent_id: int,
+) -> ProcessInstance:
+    """Start a case from code in the caller's transaction, linked to the case it is about
+    (e.g. a photo's removal for a post whose consent was withdrawn, G11). `data` is the
+    engine's own, so no start form is validated; the parent does not wait for it."""
+    now = eng.clock.now()
+    definition = latest_definition(session, process_id)
+    child = _create_instance(
+        eng, session, definition, data, started_by, now, actor=started_by, parent_id=parent_id
+    )
+    audit.record(
+        session,
+        now,
+        started_by,
+        "child_started",
+        instance_id=parent_id,
+        detail={"child_id": child.id, "process_id": definition.process_id},
+    )
+    return child
 
 
 def complete_human_task(
@@ -389,20 +421,9 @@ def _start_child(
 ) -> None:
     """`start_process` (process, fields): a new case of another process, carrying the named
     fields of this one, e.g. an inquiry's reputation escalation (G9). Its messages come back."""
-    definition = latest_definition(session, str(call.params["process"]))
     data = {name: call.data[name] for name in call.params.get("fields") or [] if name in call.data}
     data["applicant"] = actor  # who raised it, as for a case started by hand
-    child = _create_instance(
-        eng, session, definition, data, actor, now, actor=actor, parent_id=parent.id
-    )
-    audit.record(
-        session,
-        now,
-        actor,
-        "child_started",
-        instance_id=parent.id,
-        detail={"child_id": child.id, "process_id": definition.process_id},
-    )
+    start_linked_case(eng, session, str(call.params["process"]), data, actor, parent.id)
 
 
 def _route_message(

@@ -46,6 +46,10 @@ def copy_workflows(tmp_path: Path, name: str = "workflows") -> Path:
         "forms/ask_comms_*.json",
         "forum_pause.bpmn",
         "forms/forum_pause*.json",
+        "post_approval.bpmn",
+        "forms/post_*.json",
+        "photo_removal.bpmn",
+        "forms/photo_removal.json",
     )
     for other in others:
         for path in folder.glob(other):
@@ -388,8 +392,8 @@ def test_unknown_service_task_operator(eng: Engine, tmp_path: Path) -> None:
     problem = only_problem(eng, folder)
     assert "service task operator 'register_acount' is unknown" in problem
     assert (
-        "known: archive_handoff, crisis_mode, notify, reassign, register_account, start_process"
-        in problem
+        "known: archive_handoff, crisis_mode, notify, reassign, record_post_consents, "
+        "register_account, start_process" in problem
     )
     assert_located(problem, "registration", line_of(folder / BPMN, 'id="registration"'))
     operator_line = line_of(folder / BPMN, 'id="register_acount"')
@@ -556,6 +560,8 @@ def test_cli_deploy_accepts_the_workflows_folder(
             ("crisis_communication", 1, False),
             ("forum_pause", 1, False),
             ("inquiry_handling", 1, False),
+            ("photo_removal", 1, False),
+            ("post_approval", 1, False),
             ("reputation_escalation", 1, False),
         ]
 

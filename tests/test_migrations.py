@@ -50,3 +50,50 @@ def test_upgrade_keeps_the_rows_of_a_populated_sqlite_database(tmp_path: Path) -
     _migrate(engine, "downgrade", "0001")
     upgrade_to_head(engine)
     engine.dispose()
+
+
+def test_0005_adds_the_consent_register_to_a_populated_database(tmp_path: Path) -> None:
+    """0005 only creates tables: an account and a case from before stay, and consents and the
+    posts that use them can point at them."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'before_consents.db'}")
+    _migrate(engine, "upgrade", "0004")
+    statements = [
+        "INSERT INTO unit (id, name, kind, active) VALUES ('skule', 'Skulen', 'school', 1)",
+        "INSERT INTO app_user (username, full_name, email, unit_id, active) "
+        "VALUES ('lise', 'Lise', 'lise@mrfylke.no', 'skule', 1)",
+        "INSERT INTO process_definition (id, process_id, name, version, content_hash, files, "
+        "task_meta, deployed_at, deployed_by) VALUES (1, 'post_approval', 'Innlegg', 1, 'h', "
+        "'{}', '{}', '2026-11-23 09:00:00', 'system')",
+        "INSERT INTO process_instance (id, definition_id, process_id, status, title, started_by, "
+        "started_at, version, state) VALUES (1, 1, 'post_approval', 'completed', 'Innlegg', "
+        "'lise', '2026-11-23 09:00:00', 1, '{}')",
+        "INSERT INTO account (id, platform, account_name, unit_id, owner, deputy, "
+        "closed_to_public, status, approved_by, approved_at, instance_id) VALUES (1, "
+        "'instagram', 'skulen', 'skule', 'lise', 'lise', 0, 'active', 'lise', "
+        "'2026-11-23 09:00:00', 1)",
+    ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    upgrade_to_head(engine)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT account_name FROM account")).scalar() == "skulen"
+        connection.execute(
+            text(
+                "INSERT INTO consent (id, person_name, under_15, given_by, given_on, account_id, "
+                "scope, storage, recorded_by, recorded_at) VALUES (1, 'Kari', 0, 'self', "
+                "'2026-11-20', 1, 'Skuleåret', 'Arkivet', 'lise', '2026-11-23 09:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO post_consent (instance_id, consent_id, photo, recorded_at) "
+                "VALUES (1, 1, 'Kari', '2026-11-23 09:00:00')"
+            )
+        )
+        assert connection.execute(text("SELECT count(*) FROM post_consent")).scalar() == 1
+    _migrate(engine, "downgrade", "0004")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM process_instance")).scalar() == 1
+    upgrade_to_head(engine)
+    engine.dispose()

@@ -18,6 +18,7 @@ from web import (
     auth,
     cases,
     connector_tokens,
+    consents,
     display,
     errors,
     health,
@@ -67,7 +68,7 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
         alerts,
     ):
         app.register_blueprint(module.bp)
-    for module in (absence, overview):
+    for module in (absence, overview, consents):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)  # the connector API: JSON, bearer tokens
     app.register_blueprint(connector_tokens.bp)

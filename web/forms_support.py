@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from engine import queries, replies
+from engine import consents, queries, replies
 from engine.directory import UNIT_KINDS
-from engine.errors import FormInvalid
+from engine.errors import FormInvalid, PermissionDenied
 from engine.messages import render
 from engine.people import ROLES
 from web.extensions import engine
@@ -39,7 +40,27 @@ def choices(unit: str | None = None) -> dict[str, list[Option]]:
             if unit and p["unit_id"] == unit
         ],
         "unit": [Option(u["id"], u["name"]) for u in units],
+        "consent[]": _consent_options(active_only=True),
     }
+
+
+def _consent_options(*, active_only: bool) -> list[Option]:
+    """Consents by the person's name and what they cover (G11), as far as the reader may see
+    them; a post's photos choose among the active ones."""
+    if not current_user.is_authenticated:
+        return []
+    if active_only:
+        found = consents.selectable(engine(), current_user.username)
+    else:
+        try:
+            found = consents.list_consents(engine(), current_user.username)
+        except PermissionDenied:
+            found = []
+    everywhere = _("all official accounts")
+    return [
+        Option(str(c["id"]), f"{c['person_name']} ({c['account_name'] or everywhere}, #{c['id']})")
+        for c in found
+    ]
 
 
 @dataclass
@@ -88,6 +109,10 @@ def data_vocabulary(forms: dict[str, dict[str, Any]]) -> Vocabulary:
         "approver_role": _("Approved by"),
         "warnings": _("Warnings for the approver"),
         "template_text": _("Text of the saved reply, as sent"),
+        # a photo's removal after a withdrawn consent (G11): the engine's data, no form's
+        "post_title": _("Post"),
+        "photos": _("Photos to remove"),
+        "person_name": _("Name of the person"),
     }
     labels |= {key: text for key, text in derived.items() if key not in labels}
     values["unit_kind"] = {kind: unit_kind_label(kind) for kind in UNIT_KINDS}
@@ -113,6 +138,7 @@ def _names_by_format() -> dict[str, list[Option]]:
         "account": accounts,
         "account[]": accounts,
         "saved_reply": _saved_reply_options(include_inactive=True),
+        "consent[]": _consent_options(active_only=False),
     }
 
 

@@ -49,6 +49,9 @@ def event_label(kind: str) -> str:
         "absent_candidates_left_out": _("Absent people left out of the task"),
         "api_token_created": _("Connector token created"),
         "api_token_revoked": _("Connector token revoked"),
+        "consent_registered": _("Consent registered"),
+        "consent_withdrawn": _("Consent withdrawn"),
+        "post_consents_recorded": _("Consents recorded for the post"),
     }.get(kind, kind)
 
 
