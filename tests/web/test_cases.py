@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -261,3 +262,30 @@ def test_an_inquiry_and_its_reputation_escalation_link_to_each_other(eng, login,
     assert response.status_code == 200
     assert not doc(response).xpath(f'//a[@href="/cases/{escalation_id}"]')
     assert login("laerar2.alesund").get(f"/cases/{escalation_id}").status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["nn", "nb", "en"])
+def test_every_event_in_a_linked_cases_timeline_is_named(eng, login, account_id, lang):
+    """The timeline names each event in the reader's language, also those between linked
+    cases (an escalation started, the messages between it and its inquiry): never the code."""
+    from tests.test_reputation_escalation import ASSESSMENT, complete, escalated_inquiry
+
+    inquiry_id, escalation_id = escalated_inquiry(eng, account_id)
+    complete(eng, escalation_id, "assess", "komm1", ASSESSMENT | {"handler": "komm2"})
+    complete(eng, escalation_id, "draft", "komm2", {"response_draft": "Vi ser på saka."})
+    complete(eng, escalation_id, "approve", "infosjef", {"decision": "approve"})
+    complete(eng, escalation_id, "publish", "laerar.alesund", {"published_url": "https://x.no/1"})
+    complete(eng, escalation_id, "lessons", "komm1", {"lessons_learned": "Svar raskare."})
+    comms = login("komm1", lang=lang)
+    for case_id, kinds in (
+        (inquiry_id, {"child_started", "message_received"}),
+        (escalation_id, {"message_sent"}),
+    ):
+        history = services.show_instance(eng, case_id)["history"]
+        assert kinds <= {e["kind"] for e in history}
+        page = doc(comms.get(f"/cases/{case_id}"))
+        named = [
+            text_of(s) for s in page.xpath('//ol[@class="timeline"]/li/p[@class="event"]/strong')
+        ]
+        assert len(named) == len(history)
+        assert not [name for name in named if re.fullmatch(r"[a-z]+(_[a-z]+)+", name)], named

@@ -56,3 +56,26 @@ def test_others_get_403_and_no_link(eng, login):
         assert not doc(b.get("/")).xpath('//a[@href="/overview/"]'), username
     assert login("revisor").get("/overview/").status_code == 200
     assert login("admin").get("/overview/").status_code == 200
+
+
+def test_the_note_says_how_escalated_inquiries_count(eng, login):
+    """The figures count an inquiry escalated to the comms section once its reply is published
+    (engine/overview.py, G9); the note under the table says so, in every language."""
+    from tests.test_reputation_escalation import ASSESSMENT, complete, escalated_inquiry
+
+    account_id = approved_school_account(eng)
+    _inquiry_id, escalation_id = escalated_inquiry(eng, account_id)
+    complete(eng, escalation_id, "assess", "komm1", ASSESSMENT | {"handler": "komm2"})
+    complete(eng, escalation_id, "draft", "komm2", {"response_draft": "Vi ser på saka."})
+    complete(eng, escalation_id, "approve", "infosjef", {"decision": "approve"})
+    complete(eng, escalation_id, "publish", OWNER, {"published_url": "https://x.no/1"})
+    notes = {
+        "nn": "er svara når svaret seksjonen har koordinert, er publisert",
+        "nb": "er besvart når svaret seksjonen har koordinert, er publisert",
+        "en": "is answered when the reply coordinated by the section is published",
+    }
+    for lang, note in notes.items():
+        page = doc(login("komm1", lang=lang).get("/overview/"))
+        row = one(page, f'//tr[@id="account-{account_id}"]')
+        assert text_of(row.xpath("./td")[3]) == "100 % (1/1)"  # the escalated one counts
+        assert note in text_of(one(page, '//main//p[@class="muted"]')), lang
