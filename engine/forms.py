@@ -246,7 +246,10 @@ def _crisis_accounts_chosen(data: dict[str, Any], ctx: FormContext) -> Errors:
 
 
 def _not_held_by_crisis(data: dict[str, Any], ctx: FormContext) -> Errors:
-    """E6: while a crisis holds the account, its ordinary work waits (a form-wide error)."""
+    """E6: while a crisis holds the account, its ordinary work waits (a form-wide error): a
+    reply is not sent, a post not approved. Sending a post back stays possible."""
+    if data.get("decision") not in (None, "approve"):
+        return {}
     crisis = crisis_holding(ctx.session, data.get("account_id", ctx.data.get("account_id")))
     if crisis is not None:
         return {"crisis": ("held_by_crisis", {"title": crisis.title})}

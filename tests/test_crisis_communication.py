@@ -167,3 +167,29 @@ def test_E6_management_may_find_a_proposed_crisis_is_none(eng, account_id):
     case = services.show_instance(eng, crisis_id)
     assert (case["status"], case["outcome"]) == ("completed", "Ikkje ei krise")
     assert active(eng) == []
+
+
+def test_E6_replies_and_post_approvals_wait_while_the_account_is_held(eng, account_id):
+    """The hold in the real processes: an inquiry's reply (G2) and a post's approval (G11) on
+    a held account are refused until management ends the crisis; a post may still go back."""
+    from tests.test_inquiry_handling import start, triage
+    from tests.test_post_approval import PROCESS as POST
+    from tests.test_post_approval import draft
+
+    start(eng, account_id)
+    reply = triage(eng, "question")
+    post_id = services.start_process(eng, POST, "laerar2.alesund", draft(account_id))
+    crisis_id = declare(eng)
+    answer = {"tone": "factual", "reply_text": "Sjå nettsida vår."}
+    held = ("held_by_crisis", {"title": "Krise: Brann på Ålesund vgs"})
+    with pytest.raises(FormInvalid) as error:
+        services.complete_human_task(eng, reply["id"], "laerar.alesund", answer)
+    assert error.value.errors["crisis"] == held
+    with pytest.raises(FormInvalid) as error:
+        complete(eng, post_id, "approve", "laerar.alesund", {"decision": "approve"})
+    assert error.value.errors["crisis"] == held
+
+    complete(eng, crisis_id, "next_step", "fylkesdirektor", {"next": "end"})
+    services.complete_human_task(eng, reply["id"], "laerar.alesund", answer)
+    complete(eng, post_id, "approve", "laerar.alesund", {"decision": "approve"})
+    assert services.show_instance(eng, post_id)["tasks"][-1]["element_id"] == "publish"
