@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -147,11 +148,23 @@ def _check_value(
     return None
 
 
+def _is_web_address(value: str) -> bool:
+    """A link people can follow: http(s), a host, no spaces (e.g. a published reply, G2)."""
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not any(c.isspace() for c in value)
+    )
+
+
 def _check_format(
     fmt: str | None, value: str, ctx: FormContext
 ) -> tuple[str, dict[str, Any]] | None:
     if fmt == "email" and not _EMAIL.match(value):
         return ("email", {})
+    if fmt == "uri" and not _is_web_address(value):
+        return ("uri", {"value": value})
     if fmt == "username":
         user = ctx.session.get(User, value)
         if user is None or not user.active:

@@ -135,6 +135,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Velg kontoene krisen gjelder, eller kryss av for alle.",
         "en": "Choose the accounts the crisis concerns, or tick all of them.",
     },
+    "uri": {
+        "nn": "«{value}» er ikkje ei nettadresse. Skriv heile adressa, med https://.",
+        "nb": "«{value}» er ikke en nettadresse. Skriv hele adressen, med https://.",
+        "en": "“{value}” is not a web address. Write the whole address, with https://.",
+    },
     "handler_raised_it": {
         "nn": "{value} melde frå om saka og kan ikkje handsame ho. Vel ein annan i seksjonen.",
         "nb": "{value} meldte fra om saken og kan ikke behandle den. Velg en annen i seksjonen.",

@@ -357,3 +357,20 @@ def test_E5_teachers_refusal_of_a_pupils_contact_request_exists_in_nn_and_nb_and
     )
     [done] = [e for e in case["history"] if e["task_id"] == reply["id"]]
     assert done["detail"]["data"]["template_text"] == case["data"]["template_text"]
+
+
+@pytest.mark.parametrize(
+    "link", ["instagram.com/p/abc", "javascript:alert(1)", "https://", "https://x.no/a b"]
+)
+def test_links_are_web_addresses(eng, account_id, link):
+    """The inquiry's link and the published reply's link are followed by others later: only
+    whole http(s) addresses are kept."""
+    with pytest.raises(FormInvalid) as error:
+        start(eng, account_id, link=link)
+    assert error.value.errors["link"][0] == "uri"
+    start(eng, account_id)
+    reply = triage(eng, "question")
+    answer = {"tone": "factual", "reply_text": "Sjå nettsida vår.", "published_url": link}
+    with pytest.raises(FormInvalid) as error:
+        services.complete_human_task(eng, reply["id"], OWNER, answer)
+    assert error.value.errors["published_url"][0] == "uri"

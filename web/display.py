@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_timedelta
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -15,15 +15,8 @@ from web.extensions import engine
 from web.form_fields import local_input_value
 from web.forms_support import present_data, warning_texts
 from web.i18n import lang
+from web.moments import when
 from web.vocabulary import event_label, role_label, status_label, unit_kind_label
-
-
-def when(moment: datetime | str | None) -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return format_datetime(moment, "dd.MM.yyyy HH:mm")
 
 
 def since(moment: datetime | str | None) -> str:

@@ -31,7 +31,7 @@ class Option:
 class Field:
     name: str
     label: str
-    widget: str  # text | email | textarea | select | radio | checkbox | checkboxes | person
+    widget: str  # text | email | url | textarea | select | radio | checkbox | checkboxes | person
     # | datetime
     required: bool
     value: Any = None
@@ -101,6 +101,8 @@ def _widget(prop: dict[str, Any]) -> str:
         return "person"
     if prop.get("format") == "email":
         return "email"
+    if prop.get("format") == "uri":  # a link, however long it may be, is one line
+        return "url"
     if (prop.get("maxLength") or 0) >= _TEXTAREA_FROM:
         return "textarea"
     return "text"

@@ -16,6 +16,7 @@ from engine.people import ROLES
 from web.extensions import engine
 from web.form_fields import Field, Option, build_fields, options_for, translated
 from web.i18n import lang
+from web.moments import when
 from web.vocabulary import role_label, unit_kind_label
 
 
@@ -90,6 +91,7 @@ class Vocabulary:
 
     labels: dict[str, str]
     values: dict[str, dict[str, str]]
+    moments: frozenset[str] = frozenset()  # date-time fields, shown as dates, not ISO text
 
 
 def data_vocabulary(forms: dict[str, dict[str, Any]]) -> Vocabulary:
@@ -115,9 +117,15 @@ def data_vocabulary(forms: dict[str, dict[str, Any]]) -> Vocabulary:
         "person_name": _("Name of the person"),
     }
     labels |= {key: text for key, text in derived.items() if key not in labels}
+    moments = frozenset(
+        name
+        for schema in forms.values()
+        for name, prop in schema.get("properties", {}).items()
+        if prop.get("format") == "date-time"
+    )
     values["unit_kind"] = {kind: unit_kind_label(kind) for kind in UNIT_KINDS}
     values["approver_role"] = {role: role_label(role) for role in ROLES}
-    return Vocabulary(labels, values)
+    return Vocabulary(labels, values, moments)
 
 
 def _names_by_format() -> dict[str, list[Option]]:
@@ -169,12 +177,22 @@ def present_data(data: dict[str, Any], vocabulary: Vocabulary) -> list[DataItem]
         names = vocabulary.values.get(key, {})
         if key == "warnings" and isinstance(value, list):
             value = warning_texts(value)
+        elif key in vocabulary.moments and isinstance(value, str):
+            value = _moment_text(value)
         elif isinstance(value, list):
             value = [names.get(str(v), v) for v in value]
         elif isinstance(value, str | int) and not isinstance(value, bool):
             value = names.get(str(value), value)
         items.append(DataItem(key, label, value))
     return items
+
+
+def _moment_text(value: str) -> str:
+    """A stored moment in the reader's local time, as the rest of the UI shows moments."""
+    try:
+        return when(value)
+    except ValueError:
+        return value  # whatever was typed, shown as typed
 
 
 def warning_texts(warnings: list[dict[str, Any]]) -> list[str]:

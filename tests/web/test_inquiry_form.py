@@ -37,6 +37,7 @@ def test_the_owner_registers_an_inquiry_in_local_time(eng, login):
     options = one(doc(page), '//select[@name="account_id"]').xpath("./option/@value")
     assert str(account_id) in options
     assert one(doc(page), '//input[@name="received_at"]').get("type") == "datetime-local"
+    assert one(doc(page), '//input[@name="link"]').get("type") == "url"  # one line, a link
 
     wrong = b.post("/start/inquiry_handling", FORM | {"account_id": "999"})
     assert wrong.status_code == 422
@@ -50,4 +51,6 @@ def test_the_owner_registers_an_inquiry_in_local_time(eng, login):
     assert data["account_id"] == account_id
     assert data["received_at"] == "2026-11-23T10:15:00+01:00"
     case = doc(b.get(f"/cases/{instance_id}"))
-    assert "alesundvgs (instagram)" in "".join(case.xpath('//dl[@class="data"]//dd/text()'))
+    shown = "".join(case.xpath('//dl[@class="data"]//dd/text()'))
+    assert "alesundvgs (instagram)" in shown
+    assert "23.11.2026 10:15" in shown and "2026-11-23T" not in shown  # read as a date
