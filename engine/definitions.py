@@ -29,6 +29,7 @@ from engine.bpmn_validation import (
     parse_xml,
     properties,
 )
+from engine.deployed import latest_definitions
 from engine.errors import DefinitionInvalid, NotFound
 from engine.models import ProcessDefinition
 
@@ -274,26 +275,6 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
     if row is None:
         raise NotFound(f"Ukjend prosess: {process_id}", "unknown_process", value=process_id)
     return row
-
-
-def latest_definitions(session: Session) -> list[ProcessDefinition]:
-    """The newest version of every deployed process, by name."""
-    newest = (
-        select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v"))
-        .group_by(ProcessDefinition.process_id)
-        .subquery()
-    )
-    return list(
-        session.scalars(
-            select(ProcessDefinition)
-            .join(
-                newest,
-                (ProcessDefinition.process_id == newest.c.process_id)
-                & (ProcessDefinition.version == newest.c.v),
-            )
-            .order_by(ProcessDefinition.name)
-        )
-    )
 
 
 def latest_definitions_started_by(session: Session, message: str) -> ProcessDefinition | None:

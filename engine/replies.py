@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.deployed import decision_outputs
 from engine.errors import FormInvalid, NotFound, PermissionDenied
 from engine.models import Account, AuditEvent, SavedReply, Unit, User
 from engine.people import get_user, is_read_only
@@ -38,9 +39,10 @@ PURPOSES = (
 )
 TONES = ("factual", "humorous", "formal")
 EDITORS = frozenset({"comms", "admin"})
-# Keys the routing table (inquiry_routing.dmn) prescribes: deactivating one would leave those
-# inquiries unanswerable, so it is refused (tests/test_saved_replies.py keeps this in step).
-ROUTED_KEYS = frozenset({"thanks", "formal_request", "political_referral", "confidential_redirect"})
+# The routing table's output naming the saved reply a route prescribes (inquiry_routing.dmn):
+# deactivating such a template would leave those inquiries unanswerable, so it is refused. The
+# keys come from the deployed tables, so a new routing version the comms section deploys counts.
+ROUTING_OUTPUT = "reply_template"
 FIELDS = ("purpose", "tone", "title_nn", "title_nb", "text_nn", "text_nb")
 EVENT_KINDS = (
     "saved_reply_created",
@@ -152,7 +154,12 @@ def _text_error(name: str, value: str, limit: int) -> Errors:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def as_dict(reply: SavedReply) -> dict[str, Any]:
+def routed_keys(session: Session) -> set[str]:
+    """The templates the deployed routing tables prescribe."""
+    return decision_outputs(session, ROUTING_OUTPUT)
+
+
+def as_dict(reply: SavedReply, routed: set[str]) -> dict[str, Any]:
     return {
         "key": reply.key,
         "purpose": reply.purpose,
@@ -164,7 +171,7 @@ def as_dict(reply: SavedReply) -> dict[str, Any]:
         "active": reply.active,
         "updated_at": reply.updated_at,
         "updated_by": reply.updated_by,
-        "routed": reply.key in ROUTED_KEYS,
+        "routed": reply.key in routed,
     }
 
 
@@ -173,12 +180,13 @@ def list_replies(eng: Engine, *, include_inactive: bool = False) -> list[dict[st
         query = select(SavedReply).order_by(SavedReply.purpose, SavedReply.key)
         if not include_inactive:
             query = query.where(SavedReply.active.is_(True))
-        return [as_dict(reply) for reply in session.scalars(query)]
+        routed = routed_keys(session)
+        return [as_dict(reply, routed) for reply in session.scalars(query)]
 
 
 def get_reply(eng: Engine, key: str) -> dict[str, Any]:
     with eng.reading() as session:
-        return as_dict(_reply(session, key))
+        return as_dict(_reply(session, key), routed_keys(session))
 
 
 def history(eng: Engine, key: str) -> list[dict[str, Any]]:
@@ -339,7 +347,7 @@ def set_reply_active(eng: Engine, actor: str, key: str, active: bool) -> bool:
         reply = _reply(session, key, lock=True)
         if reply.active == active:
             return False
-        if not active and key in ROUTED_KEYS:
+        if not active and key in routed_keys(session):
             raise FormInvalid({"active": ("saved_reply_routed", {"value": key})})
         reply.active = active
         reply.updated_at, reply.updated_by = now, actor

@@ -3,10 +3,9 @@ by the comms section with every change audited, never deleted."""
 
 from __future__ import annotations
 
-import re
+import shutil
 
 import pytest
-from lxml import etree
 from sqlalchemy import func, select
 
 from engine import replies, services
@@ -134,7 +133,9 @@ def test_only_the_comms_section_and_admins_change_templates(eng):
 
 def test_every_change_is_audited_with_the_old_and_the_new_text(eng, clock):
     before = _saved(eng, "formal_request")
-    edited = replies.as_dict(before) | {"text_nn": before.text_nn + " Svar innan 14 dagar."}
+    edited = replies.get_reply(eng, "formal_request") | {
+        "text_nn": before.text_nn + " Svar innan 14 dagar."
+    }
     assert replies.update_reply(eng, "komm2", "formal_request", edited)
     assert not replies.update_reply(eng, "komm2", "formal_request", edited)  # nothing new
 
@@ -151,24 +152,28 @@ def test_every_change_is_audited_with_the_old_and_the_new_text(eng, clock):
     assert services.verify_audit(eng).ok
 
 
-def test_templates_the_routing_table_prescribes_cannot_be_deactivated(eng):
-    """ROUTED_KEYS must be exactly the keys inquiry_routing.dmn names in `reply_template`."""
-    tree = etree.parse(str(WORKFLOWS / "inquiry_routing.dmn"))
-    ns = {"dmn": tree.getroot().nsmap[None]}
-    outputs = [o.get("name") for o in tree.iterfind(".//dmn:output", ns)]
-    column = outputs.index("reply_template")
-    named = set()
-    for rule in tree.iterfind(".//dmn:rule", ns):
-        cell = rule.findall("dmn:outputEntry/dmn:text", ns)[column].text
-        if re.fullmatch(r'"[a-z_]+"', cell):
-            named.add(cell.strip('"'))
-    assert named == replies.ROUTED_KEYS
-
-    for key in replies.ROUTED_KEYS:
+def test_templates_the_routing_table_prescribes_cannot_be_deactivated(eng, tmp_path):
+    """The routed keys are read from the deployed routing table, so a new version the comms
+    section deploys moves the protection with it."""
+    routed = {"thanks", "formal_request", "political_referral", "confidential_redirect"}
+    assert {r["key"] for r in replies.list_replies(eng) if r["routed"]} == routed
+    for key in routed:
         with pytest.raises(FormInvalid) as error:
             replies.set_reply_active(eng, "komm1", key, False)
         assert error.value.errors["active"][0] == "saved_reply_routed"
         assert _saved(eng, key).active
+
+    folder = tmp_path / "workflows"
+    shutil.copytree(WORKFLOWS, folder)
+    dmn = folder / "inquiry_routing.dmn"
+    cell = '<outputEntry id="rule_positive_reply_template"><text>"{}"</text></outputEntry>'
+    old, new = cell.format("thanks"), cell.format("pupil_contact_refusal")
+    assert dmn.read_text(encoding="utf-8").count(old) == 1
+    dmn.write_text(dmn.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    services.deploy_definitions(eng, [folder])
+    assert replies.set_reply_active(eng, "komm1", "thanks", False)  # no longer prescribed
+    with pytest.raises(FormInvalid):
+        replies.set_reply_active(eng, "komm1", "pupil_contact_refusal", False)
 
 
 @pytest.fixture
