@@ -472,19 +472,30 @@ def _start_or_join(
     )
     payload = message.payload if isinstance(message.payload, dict) else {}
     if running is not None:  # one crisis at a time: the new proposal is part of it
-        audit.record(
-            session,
-            now,
-            actor,
-            "message_received",
-            instance_id=running.id,
-            detail={"message": message.name, "from_instance": sender.id, "payload": payload},
-        )
+        _record_received(session, running, sender, message, actor, now)
         return running.id
     data = payload | {"proposed": True, "proposed_by_case": sender.id, "applicant": actor}
     return _create_instance(
         eng, session, started_by, data, actor, now, actor=actor, parent_id=sender.id
     ).id
+
+
+def _record_received(
+    session: Session,
+    receiver: ProcessInstance,
+    sender: ProcessInstance,
+    message: runtime.ThrownMessage,
+    actor: str,
+    now: datetime,
+) -> None:
+    audit.record(
+        session,
+        now,
+        actor,
+        "message_received",
+        instance_id=receiver.id,
+        detail={"message": message.name, "from_instance": sender.id, "payload": message.payload},
+    )
 
 
 def _deliver_to_parent(
@@ -507,14 +518,7 @@ def _deliver_to_parent(
     snapshot = runtime.deliver_message(workflow, message.name, message.payload, now)
     if snapshot is None:
         return None
-    audit.record(
-        session,
-        now,
-        actor,
-        "message_received",
-        instance_id=parent.id,
-        detail={"message": message.name, "from_instance": sender.id, "payload": message.payload},
-    )
+    _record_received(session, parent, sender, message, actor, now)
     _after_step(eng, session, parent, definition, snapshot, actor, None, now)
     return parent.id
 
