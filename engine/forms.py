@@ -231,7 +231,8 @@ def _second_account_justified(data: dict[str, Any], ctx: FormContext) -> Errors:
 
 
 def _comment_unless_approved(data: dict[str, Any], ctx: FormContext) -> Errors:
-    if data.get("decision") in ("reject", "revise") and _is_empty(data.get("comment")):
+    """A decision that says no (reject, revise, or a crisis declined) says why."""
+    if data.get("decision") in ("reject", "revise", "decline") and _is_empty(data.get("comment")):
         return {"comment": ("comment_required", {})}
     return {}
 
@@ -266,12 +267,6 @@ def _not_held_by_crisis(data: dict[str, Any], ctx: FormContext) -> Errors:
     crisis = crisis_holding(ctx.session, data.get("account_id", ctx.data.get("account_id")))
     if crisis is not None:
         return {"crisis": ("held_by_crisis", {"title": crisis.title})}
-    return {}
-
-
-def _comment_unless_confirmed(data: dict[str, Any], ctx: FormContext) -> Errors:
-    if data.get("decision") == "decline" and _is_empty(data.get("comment")):
-        return {"comment": ("comment_required", {})}
     return {}
 
 
@@ -314,6 +309,8 @@ def _by_account_team(refusal: str) -> Callable[[dict[str, Any], FormContext], Er
 _inquiry_by_account_team = _by_account_team("not_account_team")
 # G2c: only the account's own people ask to close its forum for a while.
 _pause_by_account_team = _by_account_team("pause_not_account_team")
+# G11: a post on an official account is drafted by its owner, deputy or a moderator.
+_post_by_account_team = _by_account_team("post_not_account_team")
 
 # G2c: a pause may start at most this long before it is asked for (the form took a while).
 PAUSE_START_TOLERANCE = timedelta(hours=1)
@@ -420,13 +417,6 @@ def _follow_up_question_when_asked(data: dict[str, Any], ctx: FormContext) -> Er
     return {}
 
 
-def _post_by_account_team(data: dict[str, Any], ctx: FormContext) -> Errors:
-    """A post on an official account is drafted by its owner, deputy or a moderator."""
-    if ctx.actor.username not in resolve_rule(f"account_team:{data['account_id']}", ctx.session):
-        return {"account_id": ("post_not_account_team", {})}
-    return {}
-
-
 def _moment(ctx: FormContext) -> datetime:
     if ctx.now is None:  # every service passes the clock's moment; this is a programming error
         raise ValueError("this check needs FormContext.now")
@@ -466,7 +456,6 @@ CHECKS: dict[str, Callable[[dict[str, Any], FormContext], Errors]] = {
     "inquiry_reply_fits_route": _reply_fits_route,
     "handler_in_comms": _handler_in_comms,
     "crisis_accounts_chosen": _crisis_accounts_chosen,
-    "comment_unless_confirmed": _comment_unless_confirmed,
     "not_held_by_crisis": _not_held_by_crisis,
     "case_visible_to_actor": _case_visible_to_actor,
     "follow_up_question_when_asked": _follow_up_question_when_asked,
