@@ -25,13 +25,14 @@ COPY README.md babel.cfg ./
 COPY engine engine
 COPY web web
 COPY tasks tasks
+COPY someflyt someflyt
 COPY workflows workflows
 # Compile the UI catalogues (Babel comes with Flask-Babel) before installing, so the .mo files
 # ship with the package; byte-compile the sources, since the runtime user cannot write here.
 RUN pybabel compile -d web/translations \
     && pip install . \
     && rm -rf build someflyt.egg-info \
-    && python -m compileall -q engine web tasks
+    && python -m compileall -q engine web tasks someflyt workflows
 COPY --from=frontend /app/node_modules /app/node_modules
 
 # Not root. The code is read-only to it; instance/ is the one folder it may write (the embedded

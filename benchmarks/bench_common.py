@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
 
-from engine.demo import SAMPLE_SCHOOL_APPLICATION
+from engine.people.demo import SAMPLE_SCHOOL_APPLICATION
 
 
 def application(seq: int) -> dict[str, Any]:

@@ -59,14 +59,15 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 from sqlalchemy import create_engine, inspect, make_url, select, text
 
-from engine import runtime, services
 from engine.bootstrap import Engine
+from engine.bpmn import runtime
+from engine.bpmn.definitions import collect_bundles
+from engine.cases import services
 from engine.clock import FixedClock
 from engine.config import PROJECT_ROOT, Settings
-from engine.definitions import collect_bundles
-from engine.demo import SAMPLE_SCHOOL_APPLICATION, load_demo
-from engine.migrate import upgrade_to_head
-from engine.models import (
+from engine.people.demo import SAMPLE_SCHOOL_APPLICATION, load_demo
+from engine.store.migrate import upgrade_to_head
+from engine.store.models import (
     Account,
     AccountModerator,
     AuditEvent,

@@ -66,12 +66,13 @@ from aiosmtpd.controller import Controller
 from bench_common import application, phase, postgres_database, say
 from sqlalchemy import func, select, update
 
-from engine import mail, services
 from engine.bootstrap import Engine
+from engine.cases import services
 from engine.clock import FixedClock
 from engine.config import PROJECT_ROOT, MailSettings, Settings
-from engine.models import AuditEvent, HumanTask, OutboxMessage, ProcessInstance, User
-from engine.notifications import add_notification
+from engine.delivery import mail
+from engine.delivery.notifications import add_notification
+from engine.store.models import AuditEvent, HumanTask, OutboxMessage, ProcessInstance, User
 
 sys.path.insert(0, str(PROJECT_ROOT))  # tests/ is not an installed package
 from tests.smtp_sink import SmtpSink, _Handler
@@ -231,7 +232,7 @@ def process_env(url: str, sweep: float, smtp_port: int, folder: Path) -> dict[st
 
 def init_demo(env: dict[str, str]) -> None:
     someflyt = VENV_BIN / "someflyt"
-    command = [str(someflyt)] if someflyt.exists() else [sys.executable, "-m", "engine.cli"]
+    command = [str(someflyt)] if someflyt.exists() else [sys.executable, "-m", "someflyt.cli"]
     done = subprocess.run(
         [*command, "init", "--demo"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True
     )

@@ -9,12 +9,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.bpmn.definitions import DefinitionCache
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
-from engine.db import READ_ONLY, make_engine, make_session_factory
-from engine.definitions import DefinitionCache
+from engine.delivery.notifications import OUTBOX_KEY
 from engine.errors import Conflict
-from engine.notifications import OUTBOX_KEY
+from engine.store.db import READ_ONLY, make_engine, make_session_factory
 
 
 class Engine:

@@ -17,7 +17,7 @@ class SomeflytError(Exception):
         self.params = params
 
     def localized(self, lang: str) -> str:
-        from engine.messages import render
+        from engine.texts.messages import render
 
         return render(self.code, self.params, lang) if self.code else self.message
 
@@ -75,7 +75,7 @@ class FormInvalid(SomeflytError):
         super().__init__("Skjemaet har feil:\n" + lines)
 
     def messages(self, lang: str = "nn") -> dict[str, str]:
-        from engine.messages import render
+        from engine.texts.messages import render
 
         return {field: render(code, params, lang) for field, (code, params) in self.errors.items()}
 

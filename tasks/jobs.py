@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from functools import cache
 
-from engine import delivery, services
 from engine.bootstrap import Engine, bootstrap
+from engine.cases import services
+from engine.delivery import send as delivery
 from tasks.celery_app import app
 
 log = logging.getLogger(__name__)

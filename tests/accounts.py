@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import services
 from engine.bootstrap import Engine
+from engine.cases import services
 from tests.conftest import school_application
 
 # alesundvgs on Instagram: owner laerar.alesund, deputy laerar2.alesund, and the principal as a

@@ -16,16 +16,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, delete, text
 
-from engine import services
 from engine.bootstrap import Engine
+from engine.bpmn.definitions import DefinitionCache
+from engine.cases import services
+from engine.cases.services import deploy_definitions
 from engine.clock import FixedClock
 from engine.config import PROJECT_ROOT, Settings
-from engine.definitions import DefinitionCache
-from engine.demo import SAMPLE_SCHOOL_APPLICATION, load_demo
-from engine.migrate import upgrade_to_head
-from engine.models import Base
-from engine.replies import seed as seed_saved_replies
-from engine.services import deploy_definitions
+from engine.people.demo import SAMPLE_SCHOOL_APPLICATION, load_demo
+from engine.registers.replies import seed as seed_saved_replies
+from engine.store.migrate import upgrade_to_head
+from engine.store.models import Base
 from tests.smtp_sink import SmtpSink
 from web import create_app
 

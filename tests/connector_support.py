@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine import services
 from engine.bootstrap import Engine
-from engine.models import Account, AuditEvent, InboundMessage, ProcessInstance
+from engine.cases import services
+from engine.store.models import Account, AuditEvent, InboundMessage, ProcessInstance
 from tests.conftest import START, central_application, school_application
 
 OWNER, DEPUTY, MODERATOR = "laerar.alesund", "laerar2.alesund", "rektor.alesund"

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import absences, services
+from engine.cases import services
 from engine.errors import FormInvalid, NotFound, PermissionDenied
-from engine.models import Absence, AuditEvent, OutboxMessage
+from engine.people import absences
+from engine.store.models import Absence, AuditEvent, OutboxMessage
 from tests.accounts import DEPUTY, MODERATOR, OWNER, approved_school_account
 from tests.conftest import START
 from tests.test_inquiry_handling import DUE, PROCESS, inquiry

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import services
+from engine.cases import services
 from engine.errors import FormInvalid, PermissionDenied
-from engine.models import OutboxMessage, ProcessInstance
+from engine.store.models import OutboxMessage, ProcessInstance
 from tests.conftest import central_application, school_application
 
 

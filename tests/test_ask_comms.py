@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import services
+from engine.cases import services
 from engine.clock import OSLO
 from engine.errors import FormInvalid, PermissionDenied
 from tests.conftest import WORKFLOWS
@@ -258,7 +258,7 @@ def test_deployment_checks_working_day_deadlines_and_notification_templates(
 ):
     folder = tmp_path / "all"
     shutil.copytree(WORKFLOWS, folder)
-    bpmn = folder / "ask_comms.bpmn"
+    bpmn = folder / "ask_comms" / "ask_comms.bpmn"
     edit(bpmn, old, new)
     [problem] = rejected(eng, folder)
     assert_located(problem, element, line_of(bpmn, f'id="{element}"'), bpmn.name)

@@ -6,9 +6,9 @@ from itertools import pairwise
 
 from sqlalchemy import delete, func, select, update
 
-from engine import services
-from engine.cli import EXIT_AUDIT_BROKEN, main
-from engine.models import AuditEvent
+from engine.cases import services
+from engine.store.models import AuditEvent
+from someflyt.cli import EXIT_AUDIT_BROKEN, main
 from tests.conftest import central_application
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import directory
 from engine.bootstrap import Engine
-from engine.cli import main
 from engine.config import Settings
+from engine.people import directory
+from someflyt.cli import main
 from tests.conftest import WORKFLOWS, central_application, school_application
 
 SOMEFLYT = Path(sys.executable).parent / "someflyt"

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine import services
 from engine.bootstrap import Engine
+from engine.cases import services
 from engine.config import Settings
 from engine.errors import TaskAlreadyCompleted
-from engine.models import AuditEvent, UserRole
+from engine.store.models import AuditEvent, UserRole
 from tests.conftest import WORKFLOWS, central_application
 
 ROUNDS = 5

@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from engine import connectors, services
 from engine.bootstrap import Engine
-from engine.cli import main
+from engine.bpmn.definitions import DefinitionCache
+from engine.cases import services
 from engine.config import Settings
-from engine.definitions import DefinitionCache
 from engine.errors import Conflict, FormInvalid, NotFound, PermissionDenied, Unauthorized
-from engine.models import (
+from engine.registers import connectors
+from engine.store.models import (
     ApiToken,
     AuditEvent,
     InboundMessage,
@@ -25,6 +25,7 @@ from engine.models import (
     User,
     UserRole,
 )
+from someflyt.cli import main
 from tests.conftest import WORKFLOWS
 from tests.connector_support import (
     DEPUTY,

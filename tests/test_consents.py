@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import consents
 from engine.errors import FormInvalid, NotFound, PermissionDenied
-from engine.models import AuditEvent
+from engine.registers import consents
+from engine.store.models import AuditEvent
 from tests.accounts import DEPUTY, MODERATOR, OWNER, approved_school_account
 
 FIELDS = {

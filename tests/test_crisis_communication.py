@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from engine import crisis, services
+from engine.cases import services
 from engine.errors import FormInvalid, PermissionDenied
-from engine.forms import FormContext, validate
+from engine.forms.validation import FormContext, validate
+from engine.registers import crisis
 from tests.test_inquiry_handling import sent
 from tests.test_reputation_escalation import (
     ASSESSMENT,

@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import delivery, notifications, services
 from engine.bootstrap import Engine
+from engine.cases import services
 from engine.clock import FixedClock
 from engine.config import MailSettings
+from engine.delivery import notifications
+from engine.delivery import send as delivery
+from engine.delivery.notifications import HANDOVER
 from engine.errors import PermissionDenied
-from engine.models import AuditEvent, OutboxMessage, ProcessInstance
-from engine.notifications import HANDOVER
+from engine.store.models import AuditEvent, OutboxMessage, ProcessInstance
 from tests.conftest import school_application
 from tests.smtp_sink import SmtpSink
 

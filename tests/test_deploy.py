@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import services
 from engine.bootstrap import Engine
-from engine.cli import main
+from engine.cases import services
 from engine.errors import DefinitionInvalid
-from engine.models import AuditEvent, ProcessDefinition
+from engine.store.models import AuditEvent, ProcessDefinition
+from someflyt.cli import main
 from tests.conftest import WORKFLOWS, school_application
 
 PROCESS = "account_application"
@@ -31,29 +31,10 @@ APPROVE = {"decision": "approve", "moderators": ["laerar.alesund"]}
 
 
 def copy_workflows(tmp_path: Path, name: str = "workflows") -> Path:
-    """The account-application bundle alone: these tests change it and count its versions."""
-    folder = tmp_path / name
-    shutil.copytree(WORKFLOWS, folder)
-    others = (
-        "inquiry_handling.bpmn",
-        "inquiry_routing.dmn",
-        "forms/inquiry*.json",
-        "reputation_escalation.bpmn",
-        "forms/reputation_*.json",
-        "crisis_communication.bpmn",
-        "forms/crisis_*.json",
-        "ask_comms.bpmn",
-        "forms/ask_comms_*.json",
-        "forum_pause.bpmn",
-        "forms/forum_pause*.json",
-        "post_approval.bpmn",
-        "forms/post_*.json",
-        "photo_removal.bpmn",
-        "forms/photo_removal.json",
-    )
-    for other in others:
-        for path in folder.glob(other):
-            path.unlink()
+    """The account-application process folder alone: these tests change it and count its
+    versions."""
+    folder = tmp_path / name / "account_application"
+    shutil.copytree(WORKFLOWS / "account_application", folder)
     return folder
 
 
@@ -448,7 +429,7 @@ def test_one_bad_path_stores_none(eng: Engine, tmp_path: Path, bad_first: bool) 
 
 def test_paths_that_are_not_bundles_are_rejected(eng: Engine, tmp_path: Path) -> None:
     before = counts(eng)
-    [problem] = rejected(eng, WORKFLOWS / "account_routing.dmn")
+    [problem] = rejected(eng, WORKFLOWS / "account_application" / "account_routing.dmn")
     assert "not a .bpmn file" in problem
     [problem] = rejected(eng, tmp_path)
     assert "no .bpmn files" in problem
@@ -570,7 +551,11 @@ def test_due_from_must_name_a_date_time_field(eng: Engine, tmp_path: Path) -> No
     """A reply due 24 h after `received_at` (G2a) needs that field to be a moment."""
     folder = tmp_path / "all"
     shutil.copytree(WORKFLOWS, folder)
-    edit(folder / "forms/inquiry.json", '"format": "date-time",', '"format": "email",')
+    edit(
+        folder / "inquiry_handling/forms/inquiry.json",
+        '"format": "date-time",',
+        '"format": "email",',
+    )
     problems = rejected(eng, folder)
     assert problems, problems
     for problem in problems:
@@ -601,7 +586,7 @@ def test_task_properties_must_name_what_exists(
 ) -> None:
     folder = tmp_path / "all"
     shutil.copytree(WORKFLOWS, folder)
-    bpmn = folder / "reputation_escalation.bpmn"
+    bpmn = folder / "reputation_escalation" / "reputation_escalation.bpmn"
     edit(bpmn, edit_from, edit_to)
     [problem] = rejected(eng, folder)
     assert_located(problem, element, line_of(bpmn, f'id="{element}"'), bpmn.name)
@@ -613,7 +598,7 @@ def test_ready_template_must_name_a_notification_text(eng: Engine, tmp_path: Pat
     a text the mail and the in-app notification have."""
     folder = tmp_path / "all"
     shutil.copytree(WORKFLOWS, folder)
-    bpmn = folder / "forum_pause.bpmn"
+    bpmn = folder / "forum_pause" / "forum_pause.bpmn"
     edit(bpmn, 'value="forum_pause_publish"', 'value="forum_pause_pubilsh"')
     [problem] = rejected(eng, folder)
     assert_located(problem, "publish_notice", line_of(bpmn, 'id="publish_notice"'), bpmn.name)

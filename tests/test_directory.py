@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import directory, queries, services
 from engine.bootstrap import Engine
+from engine.cases import queries, services
 from engine.errors import FormInvalid, PermissionDenied
-from engine.models import AuditEvent
+from engine.people import directory
+from engine.store.models import AuditEvent
 from tests.conftest import central_application
 
 PERSON = {"full_name": "Ny Person", "email": "ny@mrfylke.no", "roles": [], "active": True}

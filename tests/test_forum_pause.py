@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import queries, services
+from engine.cases import queries, services
 from engine.errors import FormInvalid
 from tests.conftest import START, central_application
 from tests.test_inquiry_handling import DEPUTY, MODERATOR, OWNER, sent

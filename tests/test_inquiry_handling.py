@@ -8,9 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import delivery, mail, replies, services
+from engine.cases import services
+from engine.delivery import mail
+from engine.delivery import send as delivery
 from engine.errors import FormInvalid, PermissionDenied
-from engine.models import OutboxMessage
+from engine.registers import replies
+from engine.store.models import OutboxMessage
 from tests.conftest import START
 
 PROCESS = "inquiry_handling"

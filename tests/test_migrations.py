@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from engine.db import make_engine
-from engine.migrate import alembic_config, upgrade_to_head
-from engine.models import Base
+from engine.store.db import make_engine
+from engine.store.migrate import alembic_config, upgrade_to_head
+from engine.store.models import Base
 
 
 def test_migrated_schema_matches_the_models(eng):

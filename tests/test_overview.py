@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from engine import overview, services
+from engine.cases import services
 from engine.errors import PermissionDenied
-from engine.models import Account, ProcessDefinition, ProcessInstance
+from engine.registers import overview
+from engine.store.models import Account, ProcessDefinition, ProcessInstance
 from tests.accounts import OWNER, approved_school_account
 from tests.conftest import START
 from tests.test_inquiry_handling import PROCESS, inquiry

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import services
+from engine.cases import services
 from engine.errors import FormInvalid, NotFound, PermissionDenied, TaskAlreadyCompleted
-from engine.models import AuditEvent, UserRole
+from engine.store.models import AuditEvent, UserRole
 from tests.conftest import central_application, school_application
 
 

@@ -13,9 +13,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from engine import audit, consents, queries, services
+from engine.cases import queries, services
 from engine.errors import FormInvalid, NotFound, PermissionDenied
-from engine.models import AuditEvent, Consent, PostConsent, ProcessInstance
+from engine.registers import consents
+from engine.store import audit
+from engine.store.models import AuditEvent, Consent, PostConsent, ProcessInstance
 from tests.accounts import DEPUTY, MODERATOR, OWNER, approved_school_account
 from tests.conftest import START
 from tests.test_inquiry_handling import sent

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import audit, services
+from engine.cases import services
 from engine.errors import FormInvalid, PermissionDenied
-from engine.models import ProcessInstance
+from engine.store import audit
+from engine.store.models import ProcessInstance
 from tests.test_inquiry_handling import (
     DEPUTY,
     DUE,

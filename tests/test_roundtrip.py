@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from engine import runtime
+from engine.bpmn import runtime
+from engine.bpmn.definitions import collect_bundles
 from engine.config import PROJECT_ROOT
-from engine.definitions import collect_bundles
 from tests.conftest import START
 
 DATA = {
@@ -23,7 +23,9 @@ DATA = {
 
 @pytest.fixture(scope="module")
 def bundle() -> runtime.ParsedBundle:
-    [source] = collect_bundles([PROJECT_ROOT / "workflows" / "account_application.bpmn"])
+    [source] = collect_bundles(
+        [PROJECT_ROOT / "workflows" / "account_application" / "account_application.bpmn"]
+    )
     files = {name: text.encode() for name, text in source.files.items()}
     return runtime.parse_bundle(source.process_id, files)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import runtime
+from engine.bpmn import runtime
 from engine.errors import WorkflowFailed
 from tests.conftest import START
 

@@ -8,10 +8,11 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from engine import replies, services
+from engine.cases import services
 from engine.errors import FormInvalid, PermissionDenied
-from engine.models import AuditEvent, SavedReply
-from engine.reply_seeds import SEEDS
+from engine.registers import replies
+from engine.registers.reply_seeds import SEEDS
+from engine.store.models import AuditEvent, SavedReply
 from tests.conftest import WORKFLOWS, school_application
 from tests.test_inquiry_handling import OWNER, PROCESS, inquiry, task_of
 
@@ -165,7 +166,7 @@ def test_templates_the_routing_table_prescribes_cannot_be_deactivated(eng, tmp_p
 
     folder = tmp_path / "workflows"
     shutil.copytree(WORKFLOWS, folder)
-    dmn = folder / "inquiry_routing.dmn"
+    dmn = folder / "inquiry_handling" / "inquiry_routing.dmn"
     cell = '<outputEntry id="rule_positive_reply_template"><text>"{}"</text></outputEntry>'
     old, new = cell.format("thanks"), cell.format("pupil_contact_refusal")
     assert dmn.read_text(encoding="utf-8").count(old) == 1

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from engine import services
-from engine.cli import main
-from engine.models import HumanTask, OutboxMessage, ProcessInstance
+from engine.cases import services
+from engine.store.models import HumanTask, OutboxMessage, ProcessInstance
+from someflyt.cli import main
 from tests.conftest import START, school_application
 
 

@@ -13,7 +13,7 @@ NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
 }
-DIAGRAMS = sorted((PROJECT_ROOT / "workflows").glob("*.bpmn"))
+DIAGRAMS = sorted((PROJECT_ROOT / "workflows").glob("*/*.bpmn"))
 FLOW_NODES = (
     "startEvent",
     "endEvent",

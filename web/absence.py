@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import absences
 from engine.errors import FormInvalid
+from engine.people import absences
 from web.extensions import engine
 from web.form_fields import parse_submission
 from web.i18n import lang

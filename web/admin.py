@@ -11,9 +11,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import delivery, directory, queries, services
+from engine.cases import queries, services
+from engine.delivery import send as delivery
 from engine.errors import DefinitionInvalid, FormInvalid
-from engine.people import ROLES
+from engine.people import directory
+from engine.people.lanes import ROLES
 from web.auth import roles_required
 from web.extensions import engine
 from web.i18n import lang

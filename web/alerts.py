@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import notifications
+from engine.delivery import notifications
 from web.extensions import engine
 
 bp = Blueprint("alerts", __name__, url_prefix="/notifications")

@@ -16,9 +16,9 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from engine import connectors
 from engine.errors import FormInvalid, SomeflytError, Unauthorized
-from engine.messages import render
+from engine.registers import connectors
+from engine.texts.messages import render
 from web.extensions import csrf, engine, limiter
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from engine import services
+from engine.cases import services
 from web.auth import roles_required
 from web.extensions import engine
 

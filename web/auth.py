@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from engine import directory
 from engine.errors import NotFound
-from engine.people import get_user, is_read_only
+from engine.people import directory
+from engine.people.lanes import get_user, is_read_only
 from web.extensions import engine, limiter, login_manager
 from web.i18n import safe_next
 

@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
-from engine import queries
+from engine.cases import queries
 from web.extensions import engine
 from web.forms_support import data_vocabulary
 from web.vendor import diagram_viewer_installed

@@ -15,9 +15,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine import connectors, services
-from engine.connectors import IssuedToken
+from engine.cases import services
 from engine.errors import FormInvalid
+from engine.registers import connectors
+from engine.registers.connectors import IssuedToken
 from web.auth import roles_required
 from web.extensions import engine
 from web.i18n import lang

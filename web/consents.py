@@ -13,8 +13,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import consents, queries
+from engine.cases import queries
 from engine.errors import FormInvalid
+from engine.registers import consents
 from web.extensions import engine
 from web.i18n import lang
 

@@ -10,7 +10,9 @@ from flask_babel import format_timedelta
 from flask_login import current_user
 from markupsafe import Markup
 
-from engine import notifications, overview, queries, services
+from engine.cases import queries, services
+from engine.delivery import notifications
+from engine.registers import overview
 from web.extensions import engine
 from web.form_fields import local_input_value
 from web.forms_support import present_data, warning_texts

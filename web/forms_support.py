@@ -8,11 +8,12 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import consents, queries, replies
-from engine.directory import UNIT_KINDS
+from engine.cases import queries
 from engine.errors import FormInvalid, PermissionDenied
-from engine.messages import render
-from engine.people import ROLES
+from engine.people.directory import UNIT_KINDS
+from engine.people.lanes import ROLES
+from engine.registers import consents, replies
+from engine.texts.messages import render
 from web.extensions import engine
 from web.form_fields import Field, Option, build_fields, options_for, translated
 from web.i18n import lang

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import queries, replies, services
+from engine.cases import queries, services
 from engine.errors import FormInvalid
+from engine.registers import replies
 from web.extensions import engine
 from web.form_fields import form_title, initial_values, parse_submission
 from web.forms_support import data_vocabulary, form_view

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from engine import overview
-from engine.overview import OVERVIEW_ROLES
+from engine.registers import overview
+from engine.registers.overview import OVERVIEW_ROLES
 from web.auth import roles_required
 from web.extensions import engine
 

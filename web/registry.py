@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from engine import absences, queries
-from engine.overview import INQUIRY
+from engine.cases import queries
+from engine.people import absences
+from engine.registers.overview import INQUIRY
 from web.extensions import engine
 
 bp = Blueprint("registry", __name__, url_prefix="/accounts")

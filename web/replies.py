@@ -11,8 +11,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import replies
 from engine.errors import FormInvalid
+from engine.registers import replies
 from web.extensions import engine
 from web.i18n import lang
 

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import queries, services
+from engine.cases import queries, services
 from engine.errors import FormInvalid
 from web.extensions import engine
 from web.form_fields import form_title, initial_values, parse_submission, preselected

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from engine import services
 from engine.bootstrap import Engine
+from engine.cases import services
 from engine.config import PROJECT_ROOT
-from engine.demo import DEMO_PASSWORD, SAMPLE_SCHOOL_APPLICATION
+from engine.people.demo import DEMO_PASSWORD, SAMPLE_SCHOOL_APPLICATION
 
 CHROMIUM = Path(os.environ.get("SOMEFLYT_CHROMIUM", "/usr/bin/chromium"))
 # From the npm registry by `make setup` (package.json): the checker and the diagram viewer.

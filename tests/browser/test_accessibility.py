@@ -13,10 +13,10 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from engine import services
 from engine.bootstrap import Engine
+from engine.cases import services
 from engine.clock import FixedClock
-from engine.demo import SAMPLE_SCHOOL_APPLICATION
+from engine.people.demo import SAMPLE_SCHOOL_APPLICATION
 from tests.accounts import approved_school_account
 from tests.browser.support import SQLITE_ONLY, AxeReport, start_case, wait_for_diagram
 from tests.test_forum_pause import FROM as FORUM_PAUSE_FROM

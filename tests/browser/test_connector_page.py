@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from engine import connectors
 from engine.bootstrap import Engine
+from engine.registers import connectors
 from tests.browser.support import SQLITE_ONLY, AxeReport
 from tests.connector_support import school_account
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from engine import services
 from engine.bootstrap import Engine
+from engine.cases import services
 from engine.clock import FixedClock
 from tests.browser.support import SQLITE_ONLY, AxeReport, screenshot, wait_for_diagram
 

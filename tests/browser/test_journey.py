@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from engine.bootstrap import Engine
 from engine.clock import FixedClock
-from engine.demo import SAMPLE_SCHOOL_APPLICATION
-from engine.models import ProcessInstance
+from engine.people.demo import SAMPLE_SCHOOL_APPLICATION
+from engine.store.models import ProcessInstance
 from tests.browser.support import SQLITE_ONLY, screenshot, start_case, wait_for_diagram
 
 pytestmark = SQLITE_ONLY

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from engine import services
 from engine.bootstrap import Engine
+from engine.cases import services
 from engine.clock import FixedClock
 from tests.accounts import DEPUTY, OWNER
 from tests.browser.support import SQLITE_ONLY, AxeReport

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from engine import services
 from engine.bootstrap import Engine
+from engine.cases import services
 from tests.browser.support import SQLITE_ONLY, AxeReport
 from tests.conftest import school_application
 

@@ -17,10 +17,10 @@ from lxml import html as lxml_html
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from engine import services
 from engine.bootstrap import Engine
-from engine.demo import DEMO_PASSWORD
-from engine.models import AuditEvent, HumanTask, ProcessInstance
+from engine.cases import services
+from engine.people.demo import DEMO_PASSWORD
+from engine.store.models import AuditEvent, HumanTask, ProcessInstance
 from tests.conftest import WORKFLOWS
 
 CSRF_INPUT = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
@@ -251,9 +251,10 @@ BPMN_NAME = "account_application.bpmn"
 
 
 def workflows_copy(tmp_path: Path, *edits: tuple[str, str]) -> Path:
-    """A copy of workflows/ with each `old` (which must occur once) replaced by `new`."""
-    folder = tmp_path / "workflows"
-    shutil.copytree(WORKFLOWS, folder)
+    """A copy of the account application's folder with each `old` (which must occur once)
+    replaced by `new`."""
+    folder = tmp_path / "workflows" / "account_application"
+    shutil.copytree(WORKFLOWS / "account_application", folder)
     bpmn = folder / BPMN_NAME
     text = bpmn.read_text(encoding="utf-8")
     for old, new in edits:

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine import absences
-from engine.models import Absence
+from engine.people import absences
+from engine.store.models import Absence
 from tests.accounts import DEPUTY, MODERATOR, OWNER, approved_school_account
 from tests.conftest import START
 from tests.web.conftest import (

@@ -3,7 +3,7 @@ the time it came in set to now."""
 
 from __future__ import annotations
 
-from engine import services
+from engine.cases import services
 from tests.accounts import MODERATOR, OWNER, approved_school_account
 from tests.web.conftest import assert_page_structure, doc, one
 

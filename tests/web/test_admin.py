@@ -7,8 +7,8 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from engine import queries, services
-from engine.models import ProcessDefinition
+from engine.cases import queries, services
+from engine.store.models import ProcessDefinition
 from tests.conftest import WORKFLOWS, central_application
 from tests.web.conftest import (
     BPMN_NAME,
@@ -266,7 +266,7 @@ def deployed_items(response) -> list[str]:
 def test_uploading_the_deployed_diagram_changes_nothing(eng, login):
     b = login("admin")
     before = (definitions(eng), audit_count(eng))
-    response = upload(b, {BPMN_NAME: (WORKFLOWS / BPMN_NAME).read_bytes()})
+    response = upload(b, {BPMN_NAME: (WORKFLOWS / "account_application" / BPMN_NAME).read_bytes()})
     assert response.status_code == 200
     [item] = deployed_items(response)
     assert item.startswith("account_application") and "1" in item

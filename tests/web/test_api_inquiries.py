@@ -7,8 +7,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine import connectors, services
-from engine.models import ApiToken
+from engine.cases import services
+from engine.registers import connectors
+from engine.store.models import ApiToken
 from tests.connector_support import (
     DEPUTY,
     OWNER,

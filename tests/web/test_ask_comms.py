@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from engine import services
+from engine.cases import services
 from engine.config import PROJECT_ROOT
 from tests.web.conftest import (
     assert_page_structure,
@@ -19,7 +19,7 @@ from tests.web.conftest import (
 )
 
 FORM = json.loads(
-    (PROJECT_ROOT / "workflows/forms/ask_comms_question.json").read_text(encoding="utf-8")
+    (PROJECT_ROOT / "workflows/ask_comms/forms/ask_comms_question.json").read_text(encoding="utf-8")
 )
 QUESTION = {
     "subject": "Bilete frå skuleavslutninga",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
-from engine import services
-from engine.models import AuditEvent
+from engine.cases import services
+from engine.store.models import AuditEvent
 from tests.conftest import central_application
 from tests.web.conftest import audit_count, audit_events, by_id, doc, text_of
 

@@ -7,7 +7,7 @@ from io import BytesIO
 
 import pytest
 
-from engine import queries, services
+from engine.cases import queries, services
 from tests.conftest import WORKFLOWS, central_application, school_application
 from tests.web.conftest import (
     audit_count,
@@ -93,7 +93,18 @@ def test_every_post_of_the_auditor_is_refused_and_changes_nothing(eng, login, st
         assert "Traceback" not in response.get_data(as_text=True)
     deploy = b.post(
         "/admin/deploy",
-        {"files": [(BytesIO((WORKFLOWS / "account_application.bpmn").read_bytes()), "x.bpmn")]},
+        {
+            "files": [
+                (
+                    BytesIO(
+                        (
+                            WORKFLOWS / "account_application" / "account_application.bpmn"
+                        ).read_bytes()
+                    ),
+                    "x.bpmn",
+                )
+            ]
+        },
         content_type="multipart/form-data",
     )
     assert deploy.status_code == 403

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from engine import services
+from engine.cases import services
 from tests.conftest import central_application, school_application
 from tests.web.conftest import by_id, check_each, doc, one, only_task, text_of
 

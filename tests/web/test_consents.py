@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine import consents, services
+from engine.cases import services
+from engine.registers import consents
 from tests.accounts import DEPUTY, OWNER
 from tests.conftest import START
 from tests.web.conftest import (

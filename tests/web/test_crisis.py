@@ -3,7 +3,7 @@ signed-in user carries the banner, in their language; when management ends it, i
 
 from __future__ import annotations
 
-from engine import services
+from engine.cases import services
 from tests.test_reputation_escalation import complete
 from tests.web.conftest import doc, text_of
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import queries, services
+from engine.cases import queries, services
 from tests.conftest import central_application
 from tests.web.conftest import (
     audit_count,

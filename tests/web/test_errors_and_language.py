@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from engine import services
+from engine.cases import services
 from tests.conftest import school_application
 from tests.web.conftest import (
     Browser,

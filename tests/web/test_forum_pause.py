@@ -3,7 +3,7 @@ registry showing a paused forum."""
 
 from __future__ import annotations
 
-from engine import services
+from engine.cases import services
 from tests.accounts import MODERATOR, OWNER, approved_school_account
 from tests.test_forum_pause import FROM, NOTICE_NB, NOTICE_NN, TO, pause
 from tests.web.conftest import assert_page_structure, by_id, doc, field_error, one, text_of

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine import services
+from engine.cases import services
 from tests.conftest import central_application
 from tests.web.conftest import check_each
 

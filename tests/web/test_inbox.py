@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine import services
+from engine.cases import services
 from tests.conftest import central_application, school_application
 from tests.web.conftest import (
     audit_count,

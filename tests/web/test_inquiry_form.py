@@ -3,7 +3,7 @@ moment it came in is typed as Norwegian wall-clock time."""
 
 from __future__ import annotations
 
-from engine import services
+from engine.cases import services
 from tests.conftest import school_application
 from tests.web.conftest import assert_page_structure, doc, field_error, one
 

@@ -7,7 +7,8 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 
-from engine import directory, queries
+from engine.cases import queries
+from engine.people import directory
 from tests.web.conftest import (
     Browser,
     audit_count,

@@ -6,9 +6,10 @@ import dataclasses
 
 from sqlalchemy import select
 
-from engine import delivery, services
+from engine.cases import services
 from engine.config import MailSettings
-from engine.models import OutboxMessage
+from engine.delivery import send as delivery
+from engine.store.models import OutboxMessage
 from tests.conftest import school_application
 from tests.web.conftest import assert_page_structure, by_id, doc, one, text_of
 

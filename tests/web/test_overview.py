@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine import services
+from engine.cases import services
 from tests.accounts import OWNER, approved_school_account
 from tests.conftest import START
 from tests.test_inquiry_handling import inquiry

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from engine import services
-from engine.models import Account
+from engine.cases import services
+from engine.store.models import Account
 from tests.conftest import central_application, school_application
 from tests.web.conftest import by_id, doc, one, only_task, text_of
 

@@ -3,7 +3,8 @@ and the reply task shows the chosen one as the sender will read it."""
 
 from __future__ import annotations
 
-from engine import replies, services
+from engine.cases import services
+from engine.registers import replies
 from tests.conftest import school_application
 from tests.web.conftest import (
     assert_page_structure,

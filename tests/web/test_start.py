@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine import services
+from engine.cases import services
 from engine.config import PROJECT_ROOT
 from tests.conftest import central_application, school_application
 from tests.web.conftest import (
@@ -20,7 +20,9 @@ from tests.web.conftest import (
 )
 
 FORM = json.loads(
-    (PROJECT_ROOT / "workflows/forms/account_application.json").read_text(encoding="utf-8")
+    (PROJECT_ROOT / "workflows/account_application/forms/account_application.json").read_text(
+        encoding="utf-8"
+    )
 )
 REQUIRED_MESSAGE = {
     "nn": "Feltet må fyllast ut.",

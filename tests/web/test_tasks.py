@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import services
+from engine.cases import services
 from tests.conftest import central_application, school_application
 from tests.web.conftest import (
     assert_page_structure,

@@ -42,7 +42,7 @@ from sqlalchemy import create_engine, select, text
 from engine.bootstrap import Engine
 from engine.clock import Clock
 from engine.config import PROJECT_ROOT, Settings
-from engine.models import AuditEvent, OutboxMessage
+from engine.store.models import AuditEvent, OutboxMessage
 from tests.conftest import POSTGRES_URL, WORKFLOWS, _psycopg_url, _require_postgres
 from tests.smtp_sink import SmtpSink, free_port
 

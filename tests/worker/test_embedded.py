@@ -11,7 +11,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from engine.demo import SAMPLE_SCHOOL_APPLICATION
+from engine.people.demo import SAMPLE_SCHOOL_APPLICATION
 from tests.smtp_sink import free_port
 from tests.worker.conftest import wait_until
 

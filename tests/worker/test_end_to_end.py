@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from engine.demo import SAMPLE_SCHOOL_APPLICATION
+from engine.people.demo import SAMPLE_SCHOOL_APPLICATION
 from tests.worker.conftest import (
     Stack,
     WebSession,

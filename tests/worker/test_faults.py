@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from engine import services
+from engine.cases import services
 from engine.clock import FixedClock
-from engine.demo import SAMPLE_SCHOOL_APPLICATION
-from engine.models import ProcessInstance
+from engine.people.demo import SAMPLE_SCHOOL_APPLICATION
+from engine.store.models import ProcessInstance
 from tests.worker.conftest import (
     Stack,
     WebSession,

@@ -1,0 +1,423 @@
+"""Checks a bundle of BPMN/DMN/form files before it may be deployed.
+
+Every problem names the file, the element id and the line, because SpiffWorkflow's own parser
+errors often lack them (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterable, Mapping
+
+from lxml import etree
+
+from engine.cases.effects import OPERATIONS
+from engine.clock import check_duration
+from engine.delivery.mail import TEXTS as MAIL_TEXTS
+from engine.forms.validation import CHECKS, DERIVES, TYPES
+from engine.people.lanes import LANE_RULES, is_known_lane
+from engine.texts.messages import LANGUAGES
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+DUE_PROPERTY = "dueIn"
+# Names a date-time field of the process data the due time counts from (default: when the task
+# became ready); e.g. dueFrom=received_at, dueIn=PT24H for an answer due a day after receipt.
+DUE_FROM_PROPERTY = "dueFrom"
+# Four eyes: names a human task of the process whose performer may not act on this one.
+SEPARATE_FROM_PROPERTY = "separateFrom"
+# Names a data field holding the username the task is given to (a handler someone chose).
+ASSIGNEE_FROM_PROPERTY = "assigneeFrom"
+# Names the notification (engine/mail.py TEXTS) that tells the candidates the task waits, in
+# place of the general "task_ready": e.g. "the pause begins: publish the notice" (G2c).
+READY_TEMPLATE_PROPERTY = "readyTemplate"
+
+# An ISO-8601 duration, date-time or repeating interval written without quotes.
+_BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
+_FORBIDDEN_CALLS = frozenset(
+    {
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "globals",
+        "locals",
+        "vars",
+        "getattr",
+        "setattr",
+        "delattr",
+        "breakpoint",
+        "input",
+        "__import__",
+    }
+)
+
+
+def parse_xml(name: str, content: bytes) -> tuple[etree._Element | None, list[str]]:
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        return etree.fromstring(content, parser), []
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else "?"
+        return None, [f"{name}: line {line}: malformed XML: {exc.msg}"]
+
+
+def _where(name: str, element: etree._Element) -> str:
+    return f"{name}: element '{element.get('id', element.tag)}' (line {element.sourceline})"
+
+
+def check_bpmn(name: str, root: etree._Element, bundle_files: Mapping[str, bytes]) -> list[str]:
+    problems: list[str] = []
+    processes = root.findall("bpmn:process", NS)
+    if not processes:
+        problems.append(f"{name}: line {root.sourceline}: no bpmn:process in the file")
+    for process in processes:
+        problems += _check_process(name, process, bundle_files)
+    return problems
+
+
+def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
+    problems: list[str] = []
+    if not process.findall("bpmn:startEvent", NS):
+        problems.append(f"{_where(name, process)}: the process has no start event")
+    problems += _check_gateways(name, process)
+    problems += _check_timers(name, process)
+    problems += _check_scripts(name, process)
+    problems += _check_lanes(name, process)
+    problems += _check_forms(name, process, files)
+    problems += _check_operators(name, process)
+    problems += _check_human_tasks(name, process)
+    problems += _check_due_from(name, process, files)
+    problems += _check_separate_from(name, process)
+    problems += _check_assignee_from(name, process, files)
+    problems += _names_one_of(
+        name, process, READY_TEMPLATE_PROPERTY, set(MAIL_TEXTS), "a notification text"
+    )
+    return problems
+
+
+def _form_fields(process: etree._Element, files: Mapping[str, bytes]) -> dict[str, dict]:
+    """Every field of the process's forms, by name."""
+    fields: dict[str, dict] = {}
+    for _element, form in form_references(process):
+        try:
+            schema = json.loads(files.get(form, b"{}"))
+        except ValueError:
+            continue  # reported by _check_forms
+        for field, prop in ((schema or {}).get("properties") or {}).items():
+            if isinstance(prop, dict):
+                fields[field] = prop
+    return fields
+
+
+def _check_separate_from(name: str, process: etree._Element) -> list[str]:
+    """separateFrom must name a user or manual task of the same process."""
+    human = {
+        element.get("id")
+        for kind in ("userTask", "manualTask")
+        for element in process.iter(f"{{{BPMN_NS}}}{kind}")
+    }
+    return _names_one_of(
+        name, process, SEPARATE_FROM_PROPERTY, human, "a user task of this process"
+    )
+
+
+def _check_assignee_from(
+    name: str, process: etree._Element, files: Mapping[str, bytes]
+) -> list[str]:
+    """assigneeFrom must name a form field that holds a user."""
+    users = {
+        field
+        for field, prop in _form_fields(process, files).items()
+        if prop.get("format") == "username"
+    }
+    return _names_one_of(
+        name, process, ASSIGNEE_FROM_PROPERTY, users, "a user field of the process's forms"
+    )
+
+
+def _names_one_of(
+    name: str, process: etree._Element, prop: str, allowed: set[str], what: str
+) -> list[str]:
+    """Every element whose property `prop` names something outside `allowed`."""
+    known = ", ".join(sorted(allowed)) or "none"
+    return [
+        f"{_where(name, element)}: {prop} {value!r} is not {what} (known: {known})"
+        for element in process.iter()
+        if isinstance(element.tag, str)
+        and (value := properties(element).get(prop)) is not None
+        and value not in allowed
+    ]
+
+
+def _check_due_from(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
+    """dueFrom needs a dueIn, and must name a date-time field of one of the process's forms."""
+    date_fields = {
+        field
+        for field, prop in _form_fields(process, files).items()
+        if prop.get("format") == "date-time"
+    }
+    problems = []
+    for element in process.iter():
+        if not isinstance(element.tag, str):
+            continue
+        props = properties(element)
+        due_from = props.get(DUE_FROM_PROPERTY)
+        if due_from is None:
+            continue
+        if DUE_PROPERTY not in props:
+            problems.append(
+                f"{_where(name, element)}: {DUE_FROM_PROPERTY} needs a {DUE_PROPERTY} "
+                f"(how long after {due_from!r} the task is due)"
+            )
+        if due_from not in date_fields:
+            known = ", ".join(sorted(date_fields)) or "none"
+            problems.append(
+                f"{_where(name, element)}: {DUE_FROM_PROPERTY} {due_from!r} is not a date-time "
+                f"field of the process's forms (known: {known})"
+            )
+    return problems
+
+
+def _check_human_tasks(name: str, process: etree._Element) -> list[str]:
+    """Every person's task sits in a lane (who may act), and its due time is a duration."""
+    in_lanes = {(ref.text or "").strip() for ref in process.iter(f"{{{BPMN_NS}}}flowNodeRef")}
+    problems = []
+    for task in process.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
+        if task.get("id") not in in_lanes:
+            problems.append(f"{_where(name, task)}: a human task must be in a lane")
+    for element in process.iter():
+        due = properties(element).get(DUE_PROPERTY) if isinstance(element.tag, str) else None
+        if due is not None:
+            try:
+                check_duration(due)
+            except ValueError:
+                problems.append(
+                    f"{_where(name, element)}: {DUE_PROPERTY} {due!r} is not a "
+                    f"duration in weeks, days, hours, minutes or seconds (e.g. P5D), "
+                    f"or in working days (e.g. P1WD)"
+                )
+    return problems
+
+
+def _check_gateways(name: str, process: etree._Element) -> list[str]:
+    problems = []
+    flows = {f.get("id"): f for f in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
+    for gateway in process.iter(f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"):
+        # Spiff follows sourceRef; the <bpmn:outgoing> children are optional in BPMN.
+        outgoing = [i for i, f in flows.items() if f.get("sourceRef") == gateway.get("id")]
+        if len(outgoing) < 2:
+            continue
+        default = gateway.get("default")
+        for flow_id in outgoing:
+            flow = flows.get(flow_id)
+            if flow is None or flow_id == default:
+                continue
+            condition = flow.find("bpmn:conditionExpression", NS)
+            if condition is None or not (condition.text or "").strip():
+                problems.append(
+                    f"{_where(name, gateway)}: outgoing flow '{flow_id}' (line "
+                    f"{flow.sourceline}) has no condition and is not the default flow"
+                )
+            else:
+                problems += _check_expression(name, flow, condition.text)
+    return problems
+
+
+def _check_timers(name: str, process: etree._Element) -> list[str]:
+    problems = []
+    for definition in process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        event = definition.getparent()
+        cycle = definition.find("bpmn:timeCycle", NS)
+        if cycle is not None:  # next_timer_at cannot schedule repeating timers yet
+            problems.append(
+                f"{_where(name, event)}: line {cycle.sourceline}: repeating timers "
+                f"(timeCycle) are not supported yet; use a timeDuration or timeDate"
+            )
+            continue
+        for kind in ("timeDuration", "timeDate"):
+            node = definition.find(f"bpmn:{kind}", NS)
+            if node is None:
+                continue
+            text = (node.text or "").strip()
+            if _BARE_ISO.match(text):
+                problems.append(
+                    f"{_where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
+                    f'a quoted Python string, e.g. "{text}"'
+                )
+            elif text.startswith(("${", "#{", "=")):
+                problems.append(
+                    f"{_where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
+                    f"a Python expression, e.g. {text.strip('${}#= ')}"
+                )
+            else:
+                problems += _check_expression(name, event, text)
+    return problems
+
+
+def _check_expression(name: str, element: etree._Element, text: str) -> list[str]:
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        return [
+            f"{_where(name, element)}: expression {text.strip()!r} is not valid Python: {exc.msg}"
+        ]
+    return [f"{_where(name, element)}: {p}" for p in _unsafe_code(tree)]
+
+
+def _check_scripts(name: str, process: etree._Element) -> list[str]:
+    problems = []
+    scripts: list[tuple[etree._Element, str]] = []
+    for task in process.iter(f"{{{BPMN_NS}}}scriptTask"):
+        script = task.find("bpmn:script", NS)
+        if script is not None and script.text:
+            scripts.append((task, script.text))
+    for tag in ("preScript", "postScript"):
+        for node in process.iter(f"{{{SPIFF_NS}}}{tag}"):
+            owner = node.getparent().getparent()
+            if node.text:
+                scripts.append((owner, node.text))
+    for owner, text in scripts:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            problems.append(f"{_where(name, owner)}: script is not valid Python: {exc.msg}")
+            continue
+        problems += [f"{_where(name, owner)}: {p}" for p in _unsafe_code(tree)]
+    return problems
+
+
+def _unsafe_code(tree: ast.AST) -> Iterable[str]:
+    """Scripts run with exec and full builtins: refuse what could escape the task data."""
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", "?")
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield f"script line {line}: imports are not allowed"
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("__"):
+            yield f"script line {line}: dunder attribute '{node.attr}' is not allowed"
+        elif isinstance(node, ast.Name) and node.id.startswith("__"):
+            yield f"script line {line}: dunder name '{node.id}' is not allowed"
+        elif isinstance(node, ast.Name) and node.id in _FORBIDDEN_CALLS:
+            yield f"script line {line}: '{node.id}' is not allowed"
+
+
+def _check_lanes(name: str, process: etree._Element) -> list[str]:
+    known = ", ".join(sorted(LANE_RULES))
+    return [
+        f"{_where(name, lane)}: lane '{lane.get('name')}' names no known role (known: {known})"
+        for lane in process.iter(f"{{{BPMN_NS}}}lane")
+        if not is_known_lane(lane.get("name"))
+    ]
+
+
+def _check_forms(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
+    problems = []
+    for element, form in form_references(process):
+        if form not in files:
+            problems.append(f"{_where(name, element)}: form file '{form}' does not exist")
+            continue
+        try:
+            schema = json.loads(files[form])
+        except ValueError as exc:
+            problems.append(f"{form}: not valid JSON ({exc}), used by {_where(name, element)}")
+            continue
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            problems.append(f"{form}: a form must be a JSON Schema of type object")
+            continue
+        problems += _check_form_rules(form, schema, _where(name, element))
+    return problems
+
+
+def _check_form_rules(form: str, schema: dict, used_by: str) -> list[str]:
+    """Every `x-checks` / `x-derive` name and field type must be one the server knows."""
+    problems = [
+        f"{form}: field {field!r} has unknown type {prop.get('type')!r} "
+        f"(known: {', '.join(sorted(TYPES))}), used by {used_by}"
+        for field, prop in (schema.get("properties") or {}).items()
+        if isinstance(prop, dict) and "type" in prop and prop["type"] not in TYPES
+    ]
+    for key, known in (("x-checks", CHECKS), ("x-derive", DERIVES)):
+        names = schema.get(key, [])
+        if not isinstance(names, list):
+            problems.append(f"{form}: {key} must be a list of names, used by {used_by}")
+            continue
+        problems += [
+            f"{form}: {key} {rule!r} is unknown (known: {', '.join(sorted(known))}), "
+            f"used by {used_by}"
+            for rule in names
+            if not isinstance(rule, str) or rule not in known
+        ]
+    nodes = {"(form)": schema} | {
+        field: prop
+        for field, prop in (schema.get("properties") or {}).items()
+        if isinstance(prop, dict)
+    }
+    problems += [
+        f"{form}: {field} x-i18n: {problem}, used by {used_by}"
+        for field, node in nodes.items()
+        for problem in _translation_problems(node.get("x-i18n", {}))
+    ]
+    return problems
+
+
+def _translation_problems(translations: object) -> list[str]:
+    """`x-i18n` is {language: {"title": text, "labels": {value: text}}} for nn, nb or en."""
+    if not isinstance(translations, dict):
+        return ["must map languages to translations"]
+    problems = []
+    for lang, entry in translations.items():
+        if lang not in LANGUAGES:
+            problems.append(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+        elif not isinstance(entry, dict) or not isinstance(entry.get("title", ""), str):
+            problems.append(f"{lang}: must be an object with a text title")
+        elif not isinstance(entry.get("labels", {}), dict):
+            problems.append(f"{lang}: labels must map values to texts")
+    return problems
+
+
+def _check_operators(name: str, process: etree._Element) -> list[str]:
+    """A service task's operator must be one engine.effects can run."""
+    known = ", ".join(sorted(OPERATIONS))
+    return [
+        f"{_where(name, operator.getparent().getparent())}: line {operator.sourceline}: "
+        f"service task operator {operator.get('id')!r} is unknown (known: {known})"
+        for operator in process.iter(f"{{{SPIFF_NS}}}serviceTaskOperator")
+        if operator.get("id") not in OPERATIONS
+    ]
+
+
+def properties(element: etree._Element) -> dict[str, str]:
+    return {
+        prop.get("name"): prop.get("value")
+        for prop in element.findall(
+            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS
+        )
+    }
+
+
+def form_references(process: etree._Element) -> list[tuple[etree._Element, str]]:
+    return [
+        (element, props[FORM_PROPERTY])
+        for element in process.iter()
+        if isinstance(element.tag, str) and FORM_PROPERTY in (props := properties(element))
+    ]
+
+
+def decision_references(root: etree._Element) -> set[str]:
+    return {
+        (node.text or "").strip()
+        for node in root.iter(f"{{{SPIFF_NS}}}calledDecisionId")
+        if (node.text or "").strip()
+    }
+
+
+def element_line(root: etree._Element, element_id: str | None) -> int | None:
+    if not element_id:
+        return None
+    found = root.xpath("//*[@id=$id]", id=element_id)
+    return found[0].sourceline if found else None

@@ -1,0 +1,456 @@
+"""Read-side use cases for the web pages: what a person may see, shaped for display.
+
+Every function here opens a read-only unit of work and checks who is asking first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.bootstrap import Engine
+from engine.bpmn import runtime
+from engine.bpmn.definitions import latest_definitions
+from engine.cases.services import may_start, show_instance, step_form, task_as_dict, why_may_not_act
+from engine.cases.visibility import SEES_ALL_CASES as SEES_ALL_CASES
+from engine.cases.visibility import may_view_case, sees_all_cases
+from engine.cases.visibility import took_part as _took_part
+from engine.clock import parse_moment
+from engine.errors import NotFound, PermissionDenied
+from engine.people.lanes import get_user, is_read_only
+from engine.registers import crisis as crisis_mode
+from engine.store.models import (
+    Account,
+    AuditEvent,
+    HumanTask,
+    ProcessDefinition,
+    ProcessInstance,
+    Unit,
+    User,
+)
+
+
+def _ensure_may_view(session: Session, user: User, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"Ukjend sak: {instance_id}", "unknown_case")
+    if not may_view_case(session, user, instance_id):
+        raise PermissionDenied("Du har ikkje tilgang til denne saka.", "not_your_case")
+    return instance
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartableProcess:
+    process_id: str
+    name: str
+    version: int
+    documentation: str | None
+    form: dict[str, Any]
+
+
+def startable_processes(eng: Engine, username: str) -> list[StartableProcess]:
+    """The newest version of every process the user may start; auditors start nothing."""
+    with eng.reading() as session:
+        user = get_user(session, username)
+        if is_read_only(user):
+            return []
+        found = []
+        for definition in latest_definitions(session):
+            if not may_start(definition, user):
+                continue
+            form = step_form(eng, definition, definition.task_meta.get("start_form"))
+            found.append(
+                StartableProcess(
+                    process_id=definition.process_id,
+                    name=definition.name,
+                    version=definition.version,
+                    documentation=definition.task_meta.get("documentation"),
+                    form=form,
+                )
+            )
+        return found
+
+
+def startable_process(eng: Engine, username: str, process_id: str) -> StartableProcess:
+    for process in startable_processes(eng, username):
+        if process.process_id == process_id:
+            return process
+    raise NotFound(f"Ukjend prosess: {process_id}", "unknown_process", value=process_id)
+
+
+def task_form(eng: Engine, task_id: str) -> dict[str, Any]:
+    """A task's form schema (no secret in it), to read a submission before the engine decides
+    whether the submitter may act — so a task done meanwhile answers 409, not 403."""
+    with eng.reading() as session:
+        task = session.get(HumanTask, task_id)
+        if task is None:
+            raise NotFound(f"Ukjend oppgåve: {task_id}", "unknown_task")
+        instance = session.get(ProcessInstance, task.instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        return step_form(eng, definition, _element(definition, task).get("form"))
+
+
+def _element(definition: ProcessDefinition, task: HumanTask) -> dict[str, Any]:
+    return definition.task_meta["elements"].get(task.element_id, {})
+
+
+def _forms(eng: Engine, definition: ProcessDefinition) -> dict[str, dict[str, Any]]:
+    """Every form the definition uses, by file name (for labelling the data it collected)."""
+    meta = definition.task_meta
+    names = {e.get("form") for e in meta["elements"].values()} | {meta.get("start_form")}
+    return {name: eng.cache.form(definition, name) for name in sorted(n for n in names if n)}
+
+
+# --- tasks -------------------------------------------------------------------------------------
+
+
+def task_page(eng: Engine, task_id: str, username: str) -> dict[str, Any]:
+    """A task with its instructions, form and the case so far, for someone who may see it.
+
+    Candidates and the assignee may act; those who see every case may look but not act.
+    """
+    with eng.reading() as session:
+        user = get_user(session, username)
+        task = session.get(HumanTask, task_id)
+        if task is None:
+            raise NotFound(f"Ukjend oppgåve: {task_id}", "unknown_task")
+        instance = session.get(ProcessInstance, task.instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        refusal = why_may_not_act(task, instance, user) if task.status == "open" else None
+        may_act = task.status == "open" and refusal is None
+        did_it = task.status != "open" and username == task.completed_by
+        if not (may_act or did_it or sees_all_cases(user)):
+            raise refusal or PermissionDenied(
+                f"Du kan ikkje utføre oppgåva «{task.name}».", "not_candidate", task=task.name
+            )
+        element = _element(definition, task)
+        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        data = (
+            runtime.task_data(workflow, task_id)
+            if task.status == "open"
+            else runtime.current_data(workflow)
+        )
+        return {
+            "task": task_as_dict(task),
+            "instance": {
+                "id": instance.id,
+                "title": instance.title,
+                "status": instance.status,
+                "started_by": instance.started_by,
+                "started_at": instance.started_at,
+                "process_name": definition.name,
+            },
+            "documentation": element.get("documentation"),
+            "form": step_form(eng, definition, element.get("form")),
+            "data": data,
+            "may_act": may_act and not is_read_only(user),
+            "forms": _forms(eng, definition),
+        }
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+def list_cases(
+    eng: Engine,
+    username: str,
+    *,
+    everything: bool = False,
+    text: str = "",
+    status: str = "",
+    account_id: int | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Cases the user started or took part in; with `everything`, all cases for those who
+    may see all (others still see only their own)."""
+    with eng.reading() as session:
+        user = get_user(session, username)
+        query = select(ProcessInstance, ProcessDefinition.name).join(
+            ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id
+        )
+        if not (everything and sees_all_cases(user)):
+            query = query.where(_took_part(username))
+        if text.strip():
+            # The text is matched literally: % and _ typed by a person are not wildcards.
+            literal = text.strip().lower()
+            for special in ("\\", "%", "_"):
+                literal = literal.replace(special, "\\" + special)
+            pattern = f"%{literal}%"
+            query = query.where(
+                or_(
+                    func.lower(ProcessInstance.title).like(pattern, escape="\\"),
+                    func.lower(ProcessInstance.business_key).like(pattern, escape="\\"),
+                )
+            )
+        if status:
+            query = query.where(ProcessInstance.status == status)
+        if account_id is not None:  # the cases about one account (from the overview)
+            query = query.where(ProcessInstance.account_id == account_id)
+        rows = session.execute(
+            query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc()).limit(
+                limit
+            )
+        )
+        return [
+            {
+                "id": instance.id,
+                "title": instance.title,
+                "business_key": instance.business_key,
+                "process_name": process_name,
+                "status": instance.status,
+                "outcome": instance.outcome,
+                "started_by": instance.started_by,
+                "started_at": instance.started_at,
+                "ended_at": instance.ended_at,
+            }
+            for instance, process_name in rows
+        ]
+
+
+def case_page(eng: Engine, instance_id: int, username: str) -> dict[str, Any]:
+    """The case with its history and which diagram elements are done or current."""
+    with eng.reading() as session:
+        user = get_user(session, username)
+        instance = _ensure_may_view(session, user, instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        process_name = definition.name
+        forms = _forms(eng, definition)
+        everything = sees_all_cases(user)
+        linked = _linked_cases(session, user, instance)
+    case = show_instance(eng, instance_id)  # loads the workflow once, for data and elements
+    case["linked_cases"] = linked
+    case["process_name"] = process_name
+    case["forms"] = forms
+    # The task pages this user may open (task_page's rule), so the case links to no 403.
+    case["openable_tasks"] = [
+        t["id"] for t in case["tasks"] if everything or _may_open(t, username)
+    ]
+    return case
+
+
+def _linked_cases(session: Session, user: User, instance: ProcessInstance) -> list[dict[str, Any]]:
+    """The case that started this one and the cases it started (an inquiry and its reputation
+    escalation), as far as the user may open them."""
+    query = (
+        select(ProcessInstance, ProcessDefinition.name)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(
+            or_(ProcessInstance.id == instance.parent_id, ProcessInstance.parent_id == instance.id)
+        )
+        .order_by(ProcessInstance.id)
+    )
+    if not sees_all_cases(user):
+        query = query.where(_took_part(user.username))
+    return [
+        {
+            "id": linked.id,
+            "title": linked.title,
+            "process_name": process_name,
+            "status": linked.status,
+            "outcome": linked.outcome,
+            "relation": "parent" if linked.id == instance.parent_id else "child",
+        }
+        for linked, process_name in session.execute(query)
+    ]
+
+
+def _may_open(task: dict[str, Any], username: str) -> bool:
+    if task["status"] != "open":
+        return task["completed_by"] == username
+    if task["assignee"]:
+        return task["assignee"] == username
+    return username in task["candidates"]
+
+
+def case_diagram(eng: Engine, instance_id: int, username: str) -> str:
+    """The BPMN XML of the version this case runs on."""
+    with eng.reading() as session:
+        user = get_user(session, username)
+        instance = _ensure_may_view(session, user, instance_id)
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        # A bundle holds exactly one BPMN file, beside the DMN tables and forms it uses.
+        return next(text for name, text in definition.files.items() if name.endswith(".bpmn"))
+
+
+def active_crises(eng: Engine) -> list[dict[str, Any]]:
+    """The crises in force (E6), for the banner on every page."""
+    with eng.reading() as session:
+        return [
+            {
+                "instance_id": crisis.instance_id,
+                "title": crisis.title,
+                "since": crisis.since,
+                "accounts": crisis.accounts,
+            }
+            for crisis in crisis_mode.active_crises(session)
+        ]
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+def accounts(
+    eng: Engine, *, unit: str = "", platform: str = "", status: str = ""
+) -> list[dict[str, Any]]:
+    with eng.reading() as session:
+        query = select(Account, Unit.name).join(Unit, Unit.id == Account.unit_id)
+        if unit:
+            query = query.where(Account.unit_id == unit)
+        if platform:
+            query = query.where(Account.platform == platform)
+        if status:
+            query = query.where(Account.status == status)
+        rows = session.execute(query.order_by(Unit.name, Account.platform, Account.id)).all()
+        pauses = forum_pauses(session, [account.id for account, _unit in rows])
+        return [
+            _account_dict(account, unit_name) | {"pause": pauses.get(account.id)}
+            for account, unit_name in rows
+        ]
+
+
+def account(eng: Engine, account_id: int) -> dict[str, Any]:
+    with eng.reading() as session:
+        row = session.execute(
+            select(Account, Unit.name)
+            .join(Unit, Unit.id == Account.unit_id)
+            .where(Account.id == account_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"Ukjend konto: {account_id}", "unknown_account")
+        found = _account_dict(*row)
+        found["pause"] = forum_pauses(session, [account_id]).get(account_id)
+        names = dict(
+            session.execute(
+                select(User.username, User.full_name).where(
+                    User.username.in_(
+                        [
+                            found["owner"],
+                            found["deputy"],
+                            found["approved_by"],
+                            *found["moderators"],
+                        ]
+                    )
+                )
+            ).all()
+        )
+        found["names"] = names
+        return found
+
+
+# G2c: a forum pause has begun once its timer made the moderator's "publish the notice" task
+# (at the pause's `from`), and lasts until the case ends (the forum reopened, confirmed).
+FORUM_PAUSE = "forum_pause"
+PAUSE_BEGUN_BY = "publish_notice"
+
+
+def forum_pauses(session: Session, account_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The accounts among `account_ids` whose forum is paused now: the case and until when.
+
+    Read from the projections, never from a workflow: running forum_pause cases of these
+    accounts (indexed account_id) whose publish task exists, and their `to` from the
+    case's start in the audit trail (start data never changes)."""
+    if not account_ids:
+        return {}
+    begun = exists().where(
+        HumanTask.instance_id == ProcessInstance.id, HumanTask.element_id == PAUSE_BEGUN_BY
+    )
+    cases = dict(
+        session.execute(
+            select(ProcessInstance.id, ProcessInstance.account_id).where(
+                ProcessInstance.account_id.in_(account_ids),
+                ProcessInstance.process_id == FORUM_PAUSE,
+                ProcessInstance.status == "running",
+                begun,
+            )
+        ).all()
+    )
+    if not cases:
+        return {}
+    starts = session.execute(
+        select(AuditEvent.instance_id, AuditEvent.detail).where(
+            AuditEvent.instance_id.in_(list(cases)), AuditEvent.kind == "instance_started"
+        )
+    )
+    found: dict[int, dict[str, Any]] = {}
+    for instance_id, detail in starts:
+        until = parse_moment(detail["data"]["paused_to"])
+        account_id = cases[instance_id]
+        if account_id not in found or until > found[account_id]["until"]:
+            found[account_id] = {"instance_id": instance_id, "until": until}
+    return found
+
+
+def _account_dict(account: Account, unit_name: str) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "platform": account.platform,
+        "account_name": account.account_name,
+        "unit": account.unit_id,
+        "unit_name": unit_name,
+        "owner": account.owner,
+        "deputy": account.deputy,
+        "moderators": [m.username for m in account.moderators],
+        "mailbox": account.mailbox,
+        "closed_to_public": account.closed_to_public,
+        "justification": account.justification,
+        "status": account.status,
+        "approved_by": account.approved_by,
+        "approved_at": account.approved_at,
+        "instance_id": account.instance_id,
+    }
+
+
+# --- directory ---------------------------------------------------------------------------------
+
+
+def units(eng: Engine, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+    with eng.reading() as session:
+        query = select(Unit).order_by(Unit.name)
+        if not include_inactive:
+            query = query.where(Unit.active.is_(True))
+        return [
+            {
+                "id": u.id,
+                "name": u.name,
+                "kind": u.kind,
+                "parent_id": u.parent_id,
+                "active": u.active,
+            }
+            for u in session.scalars(query)
+        ]
+
+
+def users(eng: Engine, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+    with eng.reading() as session:
+        query = select(User).order_by(User.full_name)
+        if not include_inactive:
+            query = query.where(User.active.is_(True))
+        return [
+            {
+                "username": u.username,
+                "full_name": u.full_name,
+                "email": u.email,
+                "unit_id": u.unit_id,
+                "active": u.active,
+                "roles": sorted(u.role_names),
+            }
+            for u in session.scalars(query)
+        ]
+
+
+def users_named(eng: Engine, usernames: list[str]) -> list[dict[str, Any]]:
+    wanted = set(usernames)
+    return [u for u in users(eng) if u["username"] in wanted]
+
+
+def user(eng: Engine, username: str) -> dict[str, Any]:
+    for found in users(eng, include_inactive=True):
+        if found["username"] == username:
+            return found
+    raise NotFound(f"Ukjend brukar: {username}", "unknown_user", value=username)

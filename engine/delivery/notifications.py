@@ -1,0 +1,111 @@
+"""Notifications: written to the outbox in the transaction of the change that causes them, read
+by people in the app, and delivered by e-mail by a worker (engine.delivery)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from engine.store.models import HumanTask, OutboxMessage, ProcessInstance
+
+if TYPE_CHECKING:  # bootstrap imports the effects, which write notifications
+    from engine.bootstrap import Engine
+
+OUTBOX_KEY = "outbox"  # session.info key: rows added in this unit of work (see Engine)
+HANDOVER = timedelta(seconds=15)  # how long the broker has a fresh row before the sweep may
+
+
+def add_notification(
+    session: Session,
+    key: str,
+    recipient: str,
+    template: str,
+    instance: ProcessInstance,
+    now: datetime,
+    confidential: bool = False,
+    **details: Any,
+) -> None:
+    """Queue one notification; the same key twice (a retried step) adds nothing.
+
+    The payload holds the case's title and a link target, never the case's content (G10);
+    a confidential case gives not even its title."""
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+        return
+    payload = {
+        "instance_id": instance.id,
+        "title": None if confidential else instance.title,
+        "confidential": confidential,
+    } | ({} if confidential else details)
+    message = OutboxMessage(
+        idempotency_key=key,
+        kind="notification",
+        recipient=recipient,
+        template=template,
+        instance_id=instance.id,
+        created_at=now,
+        next_attempt_at=now,
+        # Handed to the broker after the commit; the sweep takes it only if that failed.
+        lease_until=now + HANDOVER,
+        status="pending",
+        attempts=0,
+        payload=payload,
+    )
+    session.add(message)
+    session.info.setdefault(OUTBOX_KEY, []).append(message)
+
+
+def task_details(task: HumanTask) -> dict[str, Any]:
+    """What a notification about a human task says of it: which, and due when."""
+    return {
+        "task_id": task.id,
+        "task": task.name,
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+    }
+
+
+def is_confidential(data: dict[str, Any]) -> bool:
+    """G10: a case flagged confidential is named in no e-mail."""
+    return bool(data.get("confidential"))
+
+
+def unread_count(eng: Engine, username: str) -> int:
+    with eng.reading() as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.recipient == username, OutboxMessage.read_at.is_(None))
+        )
+
+
+def for_user(eng: Engine, username: str, limit: int = 100) -> list[dict[str, Any]]:
+    with eng.reading() as session:
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient == username)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+        return [
+            {
+                "id": m.id,
+                "template": m.template,
+                "payload": m.payload,
+                "created_at": m.created_at,
+                "read": m.read_at is not None,
+                "status": m.status,
+            }
+            for m in rows
+        ]
+
+
+def mark_read(eng: Engine, username: str) -> None:
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.recipient == username, OutboxMessage.read_at.is_(None))
+            .values(read_at=now)
+        )
