@@ -14,6 +14,7 @@ from engine.clock import Clock, SystemClock
 from engine.config import Settings
 from engine.delivery.notifications import OUTBOX_KEY
 from engine.errors import Conflict
+from engine.extensions import Registry, installed
 from engine.store.db import READ_ONLY, make_engine, make_session_factory
 
 
@@ -28,6 +29,8 @@ class Engine:
         self.sessions = make_session_factory(self.db)
         self.cache = cache or DefinitionCache()
         self.clock: Clock = clock or SystemClock()
+        # The installed process packages, loaded (and checked) once, before any request.
+        self.registry: Registry = installed()
         # Told the ids of notifications a unit of work queued, after it committed (the web
         # app hands them to the broker at once; the beat sweep finds any that were missed).
         self.on_outbox: Callable[[list[int]], None] | None = None

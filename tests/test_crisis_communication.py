@@ -11,7 +11,6 @@ import pytest
 from engine.cases import services
 from engine.errors import FormInvalid, PermissionDenied
 from engine.forms.validation import FormContext, validate
-from engine.registers import crisis
 from tests.test_inquiry_handling import sent
 from tests.test_reputation_escalation import (
     ASSESSMENT,
@@ -21,6 +20,7 @@ from tests.test_reputation_escalation import (
     events,
     task_of,
 )
+from workflows.crisis_communication import rules as crisis
 
 PROCESS = "crisis_communication"
 TEAM = ["laerar.alesund", "laerar2.alesund", "rektor.alesund"]  # the account's people

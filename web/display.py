@@ -13,6 +13,7 @@ from markupsafe import Markup
 from engine.cases import queries, services
 from engine.delivery import notifications
 from engine.registers import overview
+from engine.texts.messages import render
 from web.extensions import engine
 from web.form_fields import local_input_value
 from web.forms_support import present_data, warning_texts
@@ -46,6 +47,11 @@ def from_diagram(text: str | None) -> Markup | str:
     return Markup('<span lang="nn">{}</span>').format(text)
 
 
+def message(code: str, params: dict[str, Any] | None = None) -> str:
+    """An engine message (a code and its parameters) in the reader's language."""
+    return render(code, params, lang())
+
+
 def _task_count() -> int:
     return len(services.list_human_tasks(engine(), current_user.username))
 
@@ -63,15 +69,18 @@ def init_app(app: Flask) -> None:
         local_input=local_input_value,
     )
     app.jinja_env.globals.update(
-        is_overdue=is_overdue, present_data=present_data, OVERVIEW_ROLES=overview.OVERVIEW_ROLES
+        is_overdue=is_overdue,
+        present_data=present_data,
+        message=message,
+        OVERVIEW_ROLES=overview.OVERVIEW_ROLES,
     )
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
         if not current_user.is_authenticated:
-            return {"task_count": 0, "unread_count": 0, "crises": []}
+            return {"task_count": 0, "unread_count": 0, "notices": []}
         return {
             "task_count": _task_count(),
             "unread_count": notifications.unread_count(engine(), current_user.username),
-            "crises": queries.active_crises(engine()),  # E6: the banner on every page
+            "notices": queries.notices(engine(), current_user.username),  # banners, every page
         }

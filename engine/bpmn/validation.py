@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
-from engine.cases.effects import OPERATIONS
+from engine.cases.effects import known_operators
 from engine.clock import check_duration
 from engine.delivery.mail import TEXTS as MAIL_TEXTS
-from engine.forms.validation import CHECKS, DERIVES, TYPES
-from engine.people.lanes import LANE_RULES, is_known_lane
+from engine.extensions import installed
+from engine.forms.validation import TYPES
 from engine.texts.messages import LANGUAGES
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -307,11 +307,12 @@ def _unsafe_code(tree: ast.AST) -> Iterable[str]:
 
 
 def _check_lanes(name: str, process: etree._Element) -> list[str]:
-    known = ", ".join(sorted(LANE_RULES))
+    lanes = installed().lanes
+    known = ", ".join(sorted(lanes))
     return [
         f"{_where(name, lane)}: lane '{lane.get('name')}' names no known role (known: {known})"
         for lane in process.iter(f"{{{BPMN_NS}}}lane")
-        if not is_known_lane(lane.get("name"))
+        if (lane.get("name") or "").strip() not in lanes
     ]
 
 
@@ -341,14 +342,15 @@ def _check_form_rules(form: str, schema: dict, used_by: str) -> list[str]:
         for field, prop in (schema.get("properties") or {}).items()
         if isinstance(prop, dict) and "type" in prop and prop["type"] not in TYPES
     ]
-    for key, known in (("x-checks", CHECKS), ("x-derive", DERIVES)):
+    registry = installed()
+    for key, known in (("x-checks", registry.checks), ("x-derive", registry.derives)):
         names = schema.get(key, [])
         if not isinstance(names, list):
             problems.append(f"{form}: {key} must be a list of names, used by {used_by}")
             continue
         problems += [
-            f"{form}: {key} {rule!r} is unknown (known: {', '.join(sorted(known))}), "
-            f"used by {used_by}"
+            f"{form}: {key} {rule!r} is unknown: no installed process package registers it "
+            f"(known: {', '.join(sorted(known))}), used by {used_by}"
             for rule in names
             if not isinstance(rule, str) or rule not in known
         ]
@@ -381,13 +383,15 @@ def _translation_problems(translations: object) -> list[str]:
 
 
 def _check_operators(name: str, process: etree._Element) -> list[str]:
-    """A service task's operator must be one engine.effects can run."""
-    known = ", ".join(sorted(OPERATIONS))
+    """A service task's operator must be the engine's or one an installed package registered."""
+    operators = known_operators()
+    known = ", ".join(sorted(operators))
     return [
         f"{_where(name, operator.getparent().getparent())}: line {operator.sourceline}: "
-        f"service task operator {operator.get('id')!r} is unknown (known: {known})"
+        f"service task operator {operator.get('id')!r} is unknown: no installed process "
+        f"package registers it (known: {known})"
         for operator in process.iter(f"{{{SPIFF_NS}}}serviceTaskOperator")
-        if operator.get("id") not in OPERATIONS
+        if operator.get("id") not in operators
     ]
 
 

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from engine.bpmn.runtime import Snapshot
 from engine.clock import add_duration, parse_moment
 from engine.delivery.notifications import add_notification, is_confidential, task_details
+from engine.extensions import installed
 from engine.people.absence_routing import record_routing, route_new_task
-from engine.people.lanes import InstanceContext, resolve_lane, separated
+from engine.people.context import InstanceContext
+from engine.people.lanes import resolve_lane, separated
 from engine.store.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
 
 
@@ -53,7 +55,7 @@ def sync_human_tasks(
         if task.id in open_rows:
             continue
         element = elements.get(task.element_id, {})
-        rule, named = resolve_lane(task.lane, ctx, session)
+        rule, named = resolve_lane(task.lane, ctx, session, installed().lanes)
         if element.get("separate_from"):  # four eyes: who did that step may not do this one
             done_by = _completed_by(session, instance.id, element["separate_from"])
             rule, named = separated(rule, done_by, instance.started_by, session)

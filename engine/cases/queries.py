@@ -20,8 +20,8 @@ from engine.cases.visibility import may_view_case, sees_all_cases
 from engine.cases.visibility import took_part as _took_part
 from engine.clock import parse_moment
 from engine.errors import NotFound, PermissionDenied
+from engine.extensions import Notice, installed
 from engine.people.lanes import get_user, is_read_only
-from engine.registers import crisis as crisis_mode
 from engine.store.models import (
     Account,
     AuditEvent,
@@ -278,18 +278,10 @@ def case_diagram(eng: Engine, instance_id: int, username: str) -> str:
         return next(text for name, text in definition.files.items() if name.endswith(".bpmn"))
 
 
-def active_crises(eng: Engine) -> list[dict[str, Any]]:
-    """The crises in force (E6), for the banner on every page."""
+def notices(eng: Engine, username: str) -> list[Notice]:
+    """The banners every page of this person carries (a crisis in force, E6)."""
     with eng.reading() as session:
-        return [
-            {
-                "instance_id": crisis.instance_id,
-                "title": crisis.title,
-                "since": crisis.since,
-                "accounts": crisis.accounts,
-            }
-            for crisis in crisis_mode.active_crises(session)
-        ]
+        return installed().notices_for(session, get_user(session, username))
 
 
 # --- accounts ----------------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound
+from engine.people.context import InstanceContext
 from engine.store.models import Account, AccountModerator, Unit, User, UserRole
 
 # Roles a user can hold (stored in user_role). "applicant" is everyone who is not only an auditor.
@@ -22,10 +22,10 @@ ROLES: dict[str, str] = {
     "auditor": "Revisor",
 }
 
-# Lanes name roles. Relative lanes are resolved from the instance (who applied, which unit).
-LANE_RULES: dict[str, str] = {
+# Lanes name roles. These are the lanes every process may use; a process package registers
+# lanes of its own (engine.extensions), such as one resolved from the case by a routing table.
+CORE_LANES: dict[str, str] = {
     "Søkjar": "starter",
-    "Godkjennar": "approver",
     "Informasjonssjef": "role:head_of_information",
     "Kommunikasjonsseksjonen": "role:comms",
     "Informasjonsseksjonen": "role:comms",  # the policy's name for the same section (G9)
@@ -34,10 +34,10 @@ LANE_RULES: dict[str, str] = {
     "Administrator": "role:admin",
     # An official account's own people, named by the instance data field `account_id`.
     "Moderator": "account_team",
-    "Stedfortredar": "account_deputy",
-    # G11: a post is approved by the account's owner or the comms section, never its drafter.
-    "Kontoeigar eller informasjonsseksjonen": "account_owner",
 }
+
+# A lane a package resolves itself: the stored rule and who it names today.
+LaneResolver = Callable[[InstanceContext, Session], tuple[str, set[str]]]
 
 # Where a decision goes when nobody under a rule may take it (the only head of information
 # drafted the answer they would approve): one step up, as for applications.
@@ -57,27 +57,17 @@ ACCOUNT_RULES = frozenset({"account_team", "account_deputy", "account_owner"})
 _TEAM_RULES = frozenset({"account_team", "account_deputy"})
 
 
-def is_known_lane(name: str | None) -> bool:
-    return name is not None and name.strip() in LANE_RULES
-
-
-@dataclass(frozen=True)
-class InstanceContext:
-    """What candidate resolution may know about an instance without deserializing it."""
-
-    started_by: str
-    data: dict[str, Any]
-    # The process's `starterActs`: whoever started the case also works on it (a crisis that
-    # management declared and leads); four eyes then come from `separateFrom` alone.
-    starter_acts: bool = False
-
-
-def resolve_lane(lane: str | None, ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:
+def resolve_lane(
+    lane: str | None,
+    ctx: InstanceContext,
+    session: Session,
+    lanes: Mapping[str, str | LaneResolver],
+) -> tuple[str, set[str]]:
     """The stored, re-resolvable rule for a lane (e.g. "principal:alesund_vgs") and who it
-    names today."""
-    rule = LANE_RULES.get((lane or "").strip(), "starter")
-    if rule == "approver":
-        return _approver(ctx, session)
+    names today. `lanes` are the lanes known: CORE_LANES and those the packages registered."""
+    rule = lanes.get((lane or "").strip(), "starter")
+    if callable(rule):
+        return rule(ctx, session)
     if rule == "starter":
         rule = starter_rule(ctx.started_by)
     if rule in ACCOUNT_RULES:
@@ -109,20 +99,6 @@ def _split(rule: str) -> tuple[str, set[str], bool]:
     base, *excluded = rule.split(_EXCLUDED)
     with_starter = base.endswith(_WITH_STARTER)
     return base.removesuffix(_WITH_STARTER), set(excluded), with_starter
-
-
-def _approver(ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:
-    """A2: the DMN names the approving role from the unit. Nobody decides their own application,
-    so when the approver is the applicant it goes one step up: principal → head of information →
-    management."""
-    chain = ["role:head_of_information", "role:management"]
-    if ctx.data.get("approver_role") == "principal":
-        chain.insert(0, f"principal:{ctx.data.get('unit')}")
-    for rule in chain:
-        users = resolve_rule(rule, session) - {ctx.started_by}
-        if users:
-            return rule, users
-    return chain[-1], set()
 
 
 def starter_rule(started_by: str) -> str:

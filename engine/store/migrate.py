@@ -1,19 +1,42 @@
-"""Schema upgrades through Alembic, callable from code (init, tests) and the CLI."""
+"""Schema upgrades through Alembic, callable from code (init, tests) and the CLI.
+
+The engine's own migrations are one line of history; a process package that owns tables
+keeps its migrations in its folder (`workflows/<process_id>/migrations/`) as a branch of its
+own, labelled with the process id and depending on the engine revision it needs. Upgrading
+goes to every head.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from engine.extensions import PACKAGE_ROOT
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def version_locations() -> list[Path]:
+    """The engine's migrations and those of every installed process package."""
+    package = importlib.import_module(PACKAGE_ROOT)
+    packages = sorted(
+        folder for entry in package.__path__ for folder in Path(entry).glob("*/migrations")
+    )
+    return [MIGRATIONS_DIR / "versions", *packages]
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option(
+        "version_locations", os.pathsep.join(str(path) for path in version_locations())
+    )
     if engine is not None:
         config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
@@ -23,4 +46,4 @@ def upgrade_to_head(engine: Engine) -> None:
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")

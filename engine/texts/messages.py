@@ -554,6 +554,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Velg minst én BPMN-fil å laste opp.",
         "en": "Choose at least one BPMN file to upload.",
     },
+    "crisis_banner_all": {
+        "nn": "Leiinga leier kommunikasjonen i denne krisa. Ikkje uttal deg om ho i sosiale medium. Alle dei offisielle kontoane står på vent.",
+        "nb": "Ledelsen leder kommunikasjonen i denne krisen. Ikke uttal deg om den i sosiale medier. Alle de offisielle kontoene står på vent.",
+        "en": "Management leads the communication in this crisis. Do not speak about it in social media. All official accounts are on hold.",
+    },
+    "crisis_banner_some": {
+        "nn": "Leiinga leier kommunikasjonen i denne krisa. Ikkje uttal deg om ho i sosiale medium. Kontoar som står på vent: {count}.",
+        "nb": "Ledelsen leder kommunikasjonen i denne krisen. Ikke uttal deg om den i sosiale medier. Kontoer som står på vent: {count}.",
+        "en": "Management leads the communication in this crisis. Do not speak about it in social media. Accounts on hold: {count}.",
+    },
 }
 
 

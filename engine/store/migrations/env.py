@@ -5,10 +5,12 @@ from __future__ import annotations
 from alembic import context
 
 from engine.config import Settings
+from engine.extensions import installed
 from engine.store.db import make_engine
 from engine.store.models import Base
 
 config = context.config
+installed()  # the process packages' tables join the metadata
 target_metadata = Base.metadata
 
 

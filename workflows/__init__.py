@@ -1,0 +1,1 @@
+"""The process packages: one folder per process (see engine/extensions.py for the interface)."""

@@ -1,0 +1,78 @@
+"""Pause i forumet (G2c): the rules its forms name."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.clock import parse_moment
+from engine.extensions import Registry
+from engine.forms.builtin import by_account_team, confirmed
+from engine.forms.context import Errors, FormContext
+
+# G2c: only the account's own people ask to close its forum for a while.
+_pause_by_account_team = by_account_team("pause_not_account_team")
+
+
+# G2c: a pause may start at most this long before it is asked for (the form took a while).
+PAUSE_START_TOLERANCE = timedelta(hours=1)
+
+
+# G2c: how a notice states the period: the dates as the county writes them, 1.7.2026 or
+# 01.07.2026 (Norwegian time).
+_NOTICE_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
+
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def _pause_moments(data: dict[str, Any]) -> tuple[datetime, datetime]:
+    return parse_moment(data["paused_from"]), parse_moment(data["paused_to"])
+
+
+def _pause_period(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """G2c: a pause ends after it begins, and does not begin in the past."""
+    starts, ends = _pause_moments(data)
+    if ends <= starts:
+        return {"paused_to": ("pause_end_before_start", {})}
+    if ctx.now is not None and starts < ctx.now - PAUSE_START_TOLERANCE:
+        return {"paused_from": ("pause_in_past", {})}
+    return {}
+
+
+def notice_date(moment: datetime) -> str:
+    """A moment's date in Norway as a notice writes it (d.m.yyyy)."""
+    local = moment.astimezone(OSLO)
+    return f"{local.day}.{local.month}.{local.year}"
+
+
+def _dates_in(text: str) -> set[tuple[int, int, int]]:
+    return {(int(d), int(m), int(y)) for d, m, y in _NOTICE_DATE.findall(text)}
+
+
+def _notice_states_period(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """G2c: a clear notice of how long the forum is closed. Each notice (Nynorsk and Bokmål)
+    must name the first and the last day of the pause as dates, d.m.yyyy or dd.mm.yyyy, in
+    Norwegian time: "frå 21.12.2026 til 4.1.2027"."""
+    starts, ends = _pause_moments(data)
+    if ends <= starts:
+        return {}  # the period itself is wrong: that is the message to read first
+    wanted = {(m.day, m.month, m.year) for m in (starts.astimezone(OSLO), ends.astimezone(OSLO))}
+    params = {"from": notice_date(starts), "to": notice_date(ends)}
+    return {
+        name: ("notice_without_period", params)
+        for name in ("notice_nn", "notice_nb")
+        if not wanted <= _dates_in(str(data.get(name) or ""))
+    }
+
+
+def register(registry: Registry) -> None:
+    registry.check("forum_pause_by_account_team", _pause_by_account_team)
+    registry.check("g2c_pause_period", _pause_period)
+    registry.check("g2c_notice_states_period", _notice_states_period)
+    registry.check(
+        "g2c_notice_published", confirmed("notice_published", "confirm_notice_published")
+    )
+    registry.check("g2c_forum_reopened", confirmed("forum_reopened", "confirm_forum_reopened"))
