@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from engine.cases import queries, services
 from engine.delivery import notifications
+from engine.extensions import Activity
 from engine.registers import overview
 from engine.texts.messages import render
 from web.extensions import engine
@@ -52,6 +53,14 @@ def message(code: str, params: dict[str, Any] | None = None) -> str:
     return render(code, params, lang())
 
 
+def activity_text(activity: Activity) -> str:
+    """What keeps an account busy, in the reader's language; its end as a local time."""
+    params = dict(activity.params)
+    if activity.until is not None:
+        params["until"] = when(activity.until)
+    return message(activity.code, params)
+
+
 def _task_count() -> int:
     return len(services.list_human_tasks(engine(), current_user.username))
 
@@ -72,6 +81,7 @@ def init_app(app: Flask) -> None:
         is_overdue=is_overdue,
         present_data=present_data,
         message=message,
+        activity_text=activity_text,
         OVERVIEW_ROLES=overview.OVERVIEW_ROLES,
     )
 

@@ -554,6 +554,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Velg minst én BPMN-fil å laste opp.",
         "en": "Choose at least one BPMN file to upload.",
     },
+    "account_forum_paused": {
+        "nn": "Forumet er pausa til {until} (G2c).",
+        "nb": "Forumet er satt på pause til {until} (G2c).",
+        "en": "The forum is paused until {until} (G2c).",
+    },
+    "account_forum_pause_asked": {
+        "nn": "Ein pause i forumet er førespurd eller ventar på å byrje (G2c).",
+        "nb": "En pause i forumet er forespurt eller venter på å begynne (G2c).",
+        "en": "A forum pause has been asked for or is about to begin (G2c).",
+    },
+    "account_has_open_inquiry": {
+        "nn": "Førespurnader under arbeid: {count}.",
+        "nb": "Henvendelser under arbeid: {count}.",
+        "en": "Inquiries being handled: {count}.",
+    },
+    "account_held_by_crisis": {
+        "nn": "Kontoen står på vent i krisa «{title}» (E6).",
+        "nb": "Kontoen står på vent i krisen «{title}» (E6).",
+        "en": "The account is on hold in the crisis “{title}” (E6).",
+    },
     "crisis_banner_all": {
         "nn": "Leiinga leier kommunikasjonen i denne krisa. Ikkje uttal deg om ho i sosiale medium. Alle dei offisielle kontoane står på vent.",
         "nb": "Ledelsen leder kommunikasjonen i denne krisen. Ikke uttal deg om den i sosiale medier. Alle de offisielle kontoene står på vent.",
