@@ -13,13 +13,13 @@ from markupsafe import Markup
 from engine.cases import queries, services
 from engine.delivery import notifications
 from engine.extensions import Activity
-from engine.registers import overview
 from engine.texts.messages import render
 from web.extensions import engine
 from web.form_fields import local_input_value
 from web.forms_support import present_data, warning_texts
 from web.i18n import lang
 from web.moments import when
+from web.overview import may_see_overview
 from web.vocabulary import event_label, role_label, status_label, unit_kind_label
 
 
@@ -82,7 +82,7 @@ def init_app(app: Flask) -> None:
         present_data=present_data,
         message=message,
         activity_text=activity_text,
-        OVERVIEW_ROLES=overview.OVERVIEW_ROLES,
+        may_see_overview=may_see_overview,
     )
 
     @app.context_processor

@@ -97,7 +97,9 @@ def test_the_registry_shows_a_paused_forum_until_it_is_reopened(eng, clock, logi
     services.fire_due_timers(eng, FROM)
     assert status_cell() == "Aktiv Forumet er pausa til 04.01.2027 08:00 (G2c)."
     page = doc(reader.get(f"/accounts/{account_id}"))
-    assert text_of(by_id(page, "account-activity")) == "Forumet er pausa til 04.01.2027 08:00 (G2c)."
+    assert (
+        text_of(by_id(page, "account-activity")) == "Forumet er pausa til 04.01.2027 08:00 (G2c)."
+    )
 
     [publish] = services.list_human_tasks(eng, OWNER, PROCESS)
     assert one(doc(login(OWNER).get(f"/tasks/{publish['id']}")), "//h1") is not None

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.extensions import Activity, Registry
+from engine.extensions import Activity, ReadModel, Registry
 from engine.forms.builtin import by_account_team
 from engine.forms.context import Errors, FormContext, is_empty
 from engine.registers import replies
 from engine.store.models import ProcessInstance
+from workflows.inquiry_handling import overview
 
 # An inquiry on an official account is registered by its team (or the account's connector).
 _inquiry_by_account_team = by_account_team("not_account_team")
@@ -94,3 +95,13 @@ def register(registry: Registry) -> None:
     # G2b: the answer not given in time goes to the account's deputy.
     registry.lane("Stedfortredar", "account_deputy")
     registry.activity(_open_inquiries)
+    # Platform connectors' inquiries (POST /api/v1/inquiries) start this process.
+    registry.channel("inquiries", PROCESS)
+    registry.read_model(
+        "account_overview",
+        ReadModel(
+            overview.account_overview,
+            overview.OVERVIEW_ROLES,
+            {"window_days": overview.WINDOW.days},
+        ),
+    )
