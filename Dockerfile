@@ -45,4 +45,4 @@ ENV SOMEFLYT_WORKFLOWS=/app/workflows \
     SOMEFLYT_INSTANCE=/app/instance
 USER someflyt
 EXPOSE 5000
-CMD ["gunicorn", "--bind", "0.0.0.0:5000", "--workers", "3", "--access-logfile", "-", "web.wsgi:app"]
+CMD ["gunicorn", "--bind", "0.0.0.0:5000", "--workers", "3", "--access-logfile", "-", "someflyt.wsgi:app"]

@@ -23,6 +23,7 @@ from engine.people import directory
 from engine.people.demo import load_demo
 from engine.registers import connectors, replies
 from engine.store.migrate import upgrade_to_head
+from someflyt.wiring import web_app
 
 EXIT_ERROR = 1
 EXIT_AUDIT_BROKEN = 3
@@ -173,9 +174,7 @@ def cmd_tokens_revoke(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def cmd_serve(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
-    from web import create_app
-
-    create_app(eng).run(host=args.host, port=args.port)
+    web_app(eng).run(host=args.host, port=args.port)
     return {}, ""
 
 

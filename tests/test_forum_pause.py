@@ -58,7 +58,7 @@ def paused(eng, account_id: int) -> dict | None:
     pauses = [
         {"instance_id": a.instance_id, "until": a.until}
         for a in listed["activity"]
-        if a.code == "account_forum_paused"
+        if a.code == "account_paused"
     ]
     assert len(pauses) <= 1, pauses
     return pauses[0] if pauses else None

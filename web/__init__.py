@@ -38,11 +38,8 @@ from web.settings import web_config
 def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
     app = Flask(__name__)
     app.config.update(web_config(overrides))
-    eng = app.extensions["someflyt"] = engine or bootstrap()
-    if app.config["ENQUEUE_NOTIFICATIONS"] and eng.on_outbox is None:
-        from tasks.jobs import enqueue_deliveries  # Celery only where the web hands work over
-
-        eng.on_outbox = enqueue_deliveries
+    # Handing notifications to the worker's queue is wired on top (someflyt.wiring).
+    app.extensions["someflyt"] = engine or bootstrap()
 
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]

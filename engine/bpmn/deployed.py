@@ -32,7 +32,7 @@ def latest_definitions(session: Session) -> list[ProcessDefinition]:
 
 def decision_outputs(session: Session, output: str) -> set[str]:
     """The string values the deployed decision tables (the newest version of each process)
-    can give an output, e.g. every saved reply `inquiry_routing.dmn` prescribes."""
+    can give an output, e.g. every saved reply the inquiry routing table prescribes."""
     found: set[str] = set()
     for definition in latest_definitions(session):
         for name, text in definition.files.items():

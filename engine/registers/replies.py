@@ -39,7 +39,7 @@ PURPOSES = (
 )
 TONES = ("factual", "humorous", "formal")
 EDITORS = frozenset({"comms", "admin"})
-# The routing table's output naming the saved reply a route prescribes (inquiry_routing.dmn):
+# The routing table's output naming the saved reply a route prescribes (the inquiry routing table):
 # deactivating such a template would leave those inquiries unanswerable, so it is refused. The
 # keys come from the deployed tables, so a new routing version the comms section deploys counts.
 ROUTING_OUTPUT = "reply_template"

@@ -1,6 +1,6 @@
 """The saved replies every installation starts with (G3, G7, G8, G10, E5).
 
-The routing table (workflows/inquiry_routing.dmn) names the first four by key; E5's text is the
+The inquiry routing table names the first four by key; E5's text is the
 one the policy itself gives for declining a pupil's contact request. The comms section edits
 them in the UI afterwards; seeding only adds a key that is missing, it never overwrites.
 """

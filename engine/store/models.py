@@ -359,7 +359,7 @@ class Consent(Base):
 
 
 class PostConsent(Base):
-    """Which consents an approved post (a post_approval case) relies on, per photo (G11): a
+    """Which consents an approved post relies on, per photo (G11): a
     withdrawal finds every post that used the consent here."""
 
     __tablename__ = "post_consent"

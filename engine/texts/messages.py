@@ -554,12 +554,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Velg minst én BPMN-fil å laste opp.",
         "en": "Choose at least one BPMN file to upload.",
     },
-    "account_forum_paused": {
+    "account_paused": {
         "nn": "Forumet er pausa til {until} (G2c).",
         "nb": "Forumet er satt på pause til {until} (G2c).",
         "en": "The forum is paused until {until} (G2c).",
     },
-    "account_forum_pause_asked": {
+    "account_pause_asked": {
         "nn": "Ein pause i forumet er førespurd eller ventar på å byrje (G2c).",
         "nb": "En pause i forumet er forespurt eller venter på å begynne (G2c).",
         "en": "A forum pause has been asked for or is about to begin (G2c).",

@@ -330,7 +330,7 @@ class Stack:
                 "--access-logfile",
                 "-",
                 "--no-control-socket",  # the default is one path in $HOME for every gunicorn
-                "web.wsgi:app",
+                "someflyt.wsgi:app",
             ],
         )
 

@@ -131,9 +131,9 @@ def _pauses(session: Session, account_ids: list[int]) -> dict[int, list[Activity
     found: dict[int, list[Activity]] = {}
     for instance_id, account_id, until in running:
         activity = (
-            Activity("account_forum_paused", {}, instance_id, until)
+            Activity("account_paused", {}, instance_id, until)
             if until is not None
-            else Activity("account_forum_pause_asked", {}, instance_id)
+            else Activity("account_pause_asked", {}, instance_id)
         )
         found.setdefault(account_id, []).append(activity)
     return found
