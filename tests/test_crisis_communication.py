@@ -11,6 +11,7 @@ import pytest
 from engine.cases import services
 from engine.errors import FormInvalid, PermissionDenied
 from engine.forms.validation import FormContext, validate
+from engine.people.lanes import get_user
 from tests.test_inquiry_handling import sent
 from tests.test_reputation_escalation import (
     ASSESSMENT,
@@ -114,7 +115,7 @@ def test_E6_ordinary_work_on_an_account_in_crisis_is_held(eng, account_id):
 
     def check() -> None:
         with eng.transaction() as session:
-            actor = services.get_user(session, "laerar.alesund")
+            actor = get_user(session, "laerar.alesund")
             validate(schema, {}, FormContext(session, actor, {"account_id": account_id}))
 
     check()  # no crisis: nothing held

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from engine.bootstrap import Engine
-from engine.cases import queries, services
+from engine.cases import services
 from engine.errors import FormInvalid, PermissionDenied
 from engine.people import directory
+from engine.registers import listing
 from engine.store.models import AuditEvent
 from tests.conftest import central_application
 
@@ -25,17 +26,17 @@ def test_a_unit_with_active_people_cannot_close(eng: Engine) -> None:
     assert refused.value.messages("en")["unit"] == (
         "The unit has 2 active users. Move them to another unit first."
     )
-    assert "samferdsel" in {u["id"] for u in queries.units(eng)}
+    assert "samferdsel" in {u["id"] for u in listing.units(eng)}
 
 
 def test_a_closed_unit_takes_no_new_people_or_cases(eng: Engine) -> None:
     for username in ("tilsett1", "tilsett2"):
-        person = queries.user(eng, username) | {"unit_id": "opplaering"}
+        person = listing.user(eng, username) | {"unit_id": "opplaering"}
         directory.update_user(eng, "admin", username, person)
     _close(eng, "samferdsel")
 
-    assert "samferdsel" not in {u["id"] for u in queries.units(eng)}
-    assert "samferdsel" in {u["id"] for u in queries.units(eng, include_inactive=True)}
+    assert "samferdsel" not in {u["id"] for u in listing.units(eng)}
+    assert "samferdsel" in {u["id"] for u in listing.units(eng, include_inactive=True)}
     with pytest.raises(FormInvalid) as refused:
         directory.create_user(
             eng, "admin", PERSON | {"username": "ny", "unit_id": "samferdsel"}, "eit langt passord"
@@ -48,7 +49,7 @@ def test_a_closed_unit_takes_no_new_people_or_cases(eng: Engine) -> None:
     assert refused.value.errors["unit"][0] == "unknown_unit"
 
     directory.set_unit_active(eng, "admin", "samferdsel", True)
-    assert "samferdsel" in {u["id"] for u in queries.units(eng)}
+    assert "samferdsel" in {u["id"] for u in listing.units(eng)}
     with eng.reading() as session:
         kinds = list(session.scalars(select(AuditEvent.kind).order_by(AuditEvent.seq)))
     assert kinds[-2:] == ["unit_closed", "unit_reopened"]

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.cases import queries, services
+from engine.cases import services
 from engine.errors import FormInvalid
+from engine.registers import listing
 from tests.conftest import START, central_application
 from tests.test_inquiry_handling import DEPUTY, MODERATOR, OWNER, sent
 from tests.test_reputation_escalation import complete, events, task_of
@@ -53,8 +54,8 @@ def refusal(eng, account_id: int, username: str = OWNER, **overrides) -> dict:
 
 def paused(eng, account_id: int) -> dict | None:
     """What the registry says about the account's forum: its list and its page agree."""
-    [listed] = [a for a in queries.accounts(eng) if a["id"] == account_id]
-    assert listed["activity"] == queries.account(eng, account_id)["activity"]
+    [listed] = [a for a in listing.accounts(eng) if a["id"] == account_id]
+    assert listed["activity"] == listing.account(eng, account_id)["activity"]
     pauses = [
         {"instance_id": a.instance_id, "until": a.until}
         for a in listed["activity"]

@@ -11,11 +11,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.cases import queries, services
+from engine.cases import services
 from engine.delivery import send as delivery
 from engine.errors import DefinitionInvalid, FormInvalid
 from engine.people import directory
 from engine.people.lanes import ROLES
+from engine.registers import listing
 from web.auth import roles_required
 from web.extensions import engine
 from web.i18n import lang
@@ -28,7 +29,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def users() -> str:
     return render_template(
         "admin_users.html",
-        users=queries.users(engine(), include_inactive=True),
+        users=listing.users(engine(), include_inactive=True),
         units=_unit_names(),
         roles=ROLES,
     )
@@ -55,7 +56,7 @@ def new_user() -> Any:
 @bp.route("/users/<username>", methods=["GET", "POST"])
 @roles_required("admin")
 def edit_user(username: str) -> Any:
-    values = queries.user(engine(), username)
+    values = listing.user(engine(), username)
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = _person_form() | {"username": username}
@@ -89,7 +90,7 @@ def _user_page(values: dict[str, Any], errors: dict[str, str], new: bool) -> tup
         values=values,
         errors=errors,
         new=new,
-        units=queries.units(engine()),
+        units=listing.units(engine()),
         roles=ROLES,
     )
     return html, 422 if errors else 200
@@ -131,7 +132,7 @@ def _units_page(
 ) -> tuple[str, int]:
     html = render_template(
         "admin_units.html",
-        units=queries.units(engine(), include_inactive=True),
+        units=listing.units(engine(), include_inactive=True),
         kinds=directory.UNIT_KINDS,
         values=values,
         errors=errors,
@@ -178,4 +179,4 @@ def retry_notification(outbox_id: int) -> Any:
 
 
 def _unit_names() -> dict[str, str]:
-    return {u["id"]: u["name"] for u in queries.units(engine(), include_inactive=True)}
+    return {u["id"]: u["name"] for u in listing.units(engine(), include_inactive=True)}

@@ -13,9 +13,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine.cases import queries
 from engine.errors import FormInvalid
-from engine.registers import consents
+from engine.registers import consents, listing
 from web.extensions import engine
 from web.i18n import lang
 
@@ -119,7 +118,7 @@ def _form_page(values: dict[str, Any], error: FormInvalid | None) -> tuple[str, 
     access = consents.access_for(engine(), current_user.username)
     accounts = [
         a
-        for a in queries.accounts(engine(), status="active")
+        for a in listing.accounts(engine(), status="active")
         if access.read_all or a["id"] in access.accounts
     ]
     html = render_template(

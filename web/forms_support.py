@@ -8,11 +8,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine.cases import queries
 from engine.errors import FormInvalid, PermissionDenied
 from engine.people.directory import UNIT_KINDS
 from engine.people.lanes import ROLES
-from engine.registers import consents, replies
+from engine.registers import consents, listing, replies
 from engine.texts.messages import render
 from web.extensions import engine
 from web.form_fields import Field, Option, build_fields, options_for, translated
@@ -24,9 +23,9 @@ from web.vocabulary import role_label, unit_kind_label
 def choices(unit: str | None = None) -> dict[str, list[Option]]:
     """Options by JSON-Schema format; `username[]` (several people) lists the people of the
     case's unit, since moderators and the like come from there (A5)."""
-    people = queries.users(engine())
-    units = queries.units(engine())
-    accounts = queries.accounts(engine(), status="active")
+    people = listing.users(engine())
+    units = listing.units(engine())
+    accounts = listing.accounts(engine(), status="active")
     account_options = [
         Option(str(a["id"]), f"{a['account_name']} ({a['platform']}, {a['unit_name']})")
         for a in accounts
@@ -133,12 +132,12 @@ def _names_by_format() -> dict[str, list[Option]]:
     """People and units by their display names, including those since deactivated."""
     people = [
         Option(p["username"], f"{p['full_name']} ({p['username']})")
-        for p in queries.users(engine(), include_inactive=True)
+        for p in listing.users(engine(), include_inactive=True)
     ]
-    units = [Option(u["id"], u["name"]) for u in queries.units(engine(), include_inactive=True)]
+    units = [Option(u["id"], u["name"]) for u in listing.units(engine(), include_inactive=True)]
     accounts = [
         Option(str(a["id"]), f"{a['account_name']} ({a['platform']})")
-        for a in queries.accounts(engine())
+        for a in listing.accounts(engine())
     ]
     return {
         "username": people,

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from engine.cases import queries, services
 from engine.errors import FormInvalid
-from engine.registers import replies
+from engine.registers import listing, replies
 from web.extensions import engine
 from web.form_fields import form_title, initial_values, parse_submission
 from web.forms_support import data_vocabulary, form_view
@@ -70,7 +70,7 @@ def _task_page(
         page=page,
         form=form,
         form_title=form_title(page["form"], lang()),
-        delegates=queries.users_named(engine(), others),
+        delegates=listing.users_named(engine(), others),
         delegate_error=delegate_error,
         vocabulary=data_vocabulary(page["forms"]),
         saved_replies=_saved_replies(page, values),

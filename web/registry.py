@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from engine.cases import queries
 from engine.people import absences
+from engine.registers import listing
 from web.extensions import engine
 from web.form_fields import form_title
 from web.i18n import lang
@@ -22,8 +23,8 @@ def index() -> str:
     platform = request.args.get("platform", "")
     status = request.args.get("status", "")
     status = status if status in ACCOUNT_STATUSES else ""
-    everything = queries.accounts(engine())
-    shown = queries.accounts(engine(), unit=unit, platform=platform, status=status)
+    everything = listing.accounts(engine())
+    shown = listing.accounts(engine(), unit=unit, platform=platform, status=status)
     return render_template(
         "registry.html",
         accounts=shown,
@@ -37,7 +38,7 @@ def index() -> str:
 @bp.get("/<int:account_id>")
 @login_required
 def show(account_id: int) -> str:
-    account = queries.account(engine(), account_id)
+    account = listing.account(engine(), account_id)
     team = {account["owner"], account["deputy"], *account["moderators"]}
     # The team registers inquiries on its own account (the start form checks it again).
     on_team = current_user.username in team and not current_user.read_only

@@ -7,7 +7,8 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases import queries, services
+from engine.cases import services
+from engine.registers import listing
 from engine.store.models import ProcessDefinition
 from tests.conftest import WORKFLOWS, central_application
 from tests.web.conftest import (
@@ -36,7 +37,7 @@ NEW_USER = {
 
 def person_form(eng, username: str, **changes) -> dict:
     """The edit form of `username` as the page fills it, with `changes`."""
-    user = queries.user(eng, username)
+    user = listing.user(eng, username)
     form = {
         "full_name": user["full_name"],
         "email": user["email"],
@@ -59,7 +60,7 @@ def test_the_user_list_links_every_user(eng, login):
     response = login("admin").get("/admin/users")
     assert response.status_code == 200
     hrefs = {a.get("href") for a in doc(response).xpath("//main//table//a")}
-    assert hrefs == {f"/admin/users/{u['username']}" for u in queries.users(eng)}
+    assert hrefs == {f"/admin/users/{u['username']}" for u in listing.users(eng)}
 
 
 USER_ERRORS = [
@@ -80,7 +81,7 @@ USER_ERRORS = [
 def test_creating_a_user_with_errors_is_422_and_creates_nobody(eng, login):
     b = login("admin")
     b.csrf_from("/admin/users/new")
-    users = queries.users(eng)
+    users = listing.users(eng)
     before = audit_count(eng)
     for changes, field, message in USER_ERRORS:
         response = b.post("/admin/users/new", NEW_USER | changes)
@@ -90,7 +91,7 @@ def test_creating_a_user_with_errors_is_422_and_creates_nobody(eng, login):
         assert field_error(page, field) == message
         assert by_id(page, f"field-{field}").get("aria-invalid") == "true"
         assert by_id(page, "field-password").get("value") in (None, "")  # never echoed
-        assert queries.users(eng) == users
+        assert listing.users(eng) == users
         assert audit_count(eng) == before
 
 
@@ -99,7 +100,7 @@ def test_a_created_user_can_log_in(eng, login, browser):
     response = b.post("/admin/users/new", NEW_USER | {"roles": ["comms"]}, page="/admin/users/new")
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/users"
-    created = queries.user(eng, "ny.brukar")
+    created = listing.user(eng, "ny.brukar")
     assert created == {
         "username": "ny.brukar",
         "full_name": "Nina Ny",
@@ -134,7 +135,7 @@ def test_deactivating_a_candidate_takes_them_off_open_tasks(eng, login, two_cand
         "/admin/users/komm1", person_form(eng, "komm1", active=None), page="/admin/users/komm1"
     )
     assert response.status_code == 302
-    assert queries.user(eng, "komm1")["active"] is False
+    assert listing.user(eng, "komm1")["active"] is False
     assert task_row(eng, task["id"])["candidates"] == ["infosjef"]
     [event] = audit_events(eng, "user_changed")
     assert event["detail"]["active"] == [True, False]
@@ -153,7 +154,7 @@ def test_a_new_role_brings_open_tasks_into_the_inbox_at_once(eng, login):
         page="/admin/users/komm2",
     )
     assert response.status_code == 302
-    assert queries.user(eng, "komm2")["roles"] == ["comms", "head_of_information"]
+    assert listing.user(eng, "komm2")["roles"] == ["comms", "head_of_information"]
     assert task_row(eng, task["id"])["candidates"] == ["infosjef", "komm2"]
     assert f"/tasks/{task['id']}" in doc(komm2.get("/")).xpath("//main//a/@href")
     assert komm2.get(f"/tasks/{task['id']}").status_code == 200
@@ -182,8 +183,8 @@ def test_an_admin_cannot_remove_their_own_admin_role(eng, login):
         assert field_error(doc(response), "roles") == (
             "Du kan ikkje ta frå deg sjølv administratorrolla eller deaktivere deg sjølv."
         )
-        assert queries.user(eng, "admin")["roles"] == ["admin"]
-        assert queries.user(eng, "admin")["active"] is True
+        assert listing.user(eng, "admin")["roles"] == ["admin"]
+        assert listing.user(eng, "admin")["active"] is True
         assert audit_count(eng) == before
 
 
@@ -198,7 +199,7 @@ def test_creating_a_unit(eng, login):
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/units"
-    [unit] = [u for u in queries.units(eng) if u["id"] == "volda_vgs"]
+    [unit] = [u for u in listing.units(eng) if u["id"] == "volda_vgs"]
     assert (unit["name"], unit["kind"], unit["parent_id"]) == (
         "Volda vidaregåande skule",
         "school",
@@ -239,14 +240,14 @@ UNIT_ERRORS = [
 def test_a_unit_with_errors_is_422_and_not_created(eng, login):
     b = login("admin")
     b.csrf_from("/admin/units")
-    units = queries.units(eng)
+    units = listing.units(eng)
     before = audit_count(eng)
     for form, field, message in UNIT_ERRORS:
         response = b.post("/admin/units", form)
         assert response.status_code == 422, form
         assert_page_structure(response)
         assert field_error(doc(response), field) == message
-        assert queries.units(eng) == units
+        assert listing.units(eng) == units
         assert audit_count(eng) == before
 
 
@@ -360,7 +361,7 @@ ADMIN_PAGES = [
 
 def test_others_get_403_on_every_admin_page_and_action(eng, login):
     browsers = {u: login(u) for u in ("komm1", "infosjef", "revisor", "tilsett1")}
-    users, units, before = queries.users(eng), queries.units(eng), audit_count(eng)
+    users, units, before = listing.users(eng), listing.units(eng), audit_count(eng)
     for username, b in browsers.items():
         for url in ADMIN_PAGES:
             assert b.get(url).status_code == 403, (username, url)
@@ -375,4 +376,4 @@ def test_others_get_403_on_every_admin_page_and_action(eng, login):
             assert b.post(url, form, page="/").status_code == 403, (username, url)
         nav = doc(b.get("/")).xpath("//header//nav")[0]
         assert not nav.xpath('.//a[starts-with(@href, "/admin/")]')
-    assert (queries.users(eng), queries.units(eng), audit_count(eng)) == (users, units, before)
+    assert (listing.users(eng), listing.units(eng), audit_count(eng)) == (users, units, before)

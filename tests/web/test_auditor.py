@@ -7,7 +7,8 @@ from io import BytesIO
 
 import pytest
 
-from engine.cases import queries, services
+from engine.cases import services
+from engine.registers import listing
 from tests.conftest import WORKFLOWS, central_application, school_application
 from tests.web.conftest import (
     audit_count,
@@ -72,8 +73,8 @@ def test_every_post_of_the_auditor_is_refused_and_changes_nothing(eng, login, st
     snapshot = (
         audit_count(eng),
         instance_count(eng),
-        queries.users(eng),
-        queries.units(eng),
+        listing.users(eng),
+        listing.units(eng),
         services.list_accounts(eng),
         task_row(eng, task_id),
     )
@@ -111,8 +112,8 @@ def test_every_post_of_the_auditor_is_refused_and_changes_nothing(eng, login, st
     assert snapshot == (
         audit_count(eng),
         instance_count(eng),
-        queries.users(eng),
-        queries.units(eng),
+        listing.users(eng),
+        listing.units(eng),
         services.list_accounts(eng),
         task_row(eng, task_id),
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cases import queries, services
+from engine.cases import services
+from engine.registers import listing
 from tests.conftest import central_application
 from tests.web.conftest import (
     audit_count,
@@ -67,7 +68,7 @@ def test_a_post_without_a_valid_token_is_400_and_changes_nothing(eng, login, bro
         for token in (None, "forged", "other-session")
         for username, url, form in _requests(task["id"])
     ]
-    before = (audit_count(eng), instance_count(eng), queries.users(eng), queries.units(eng))
+    before = (audit_count(eng), instance_count(eng), listing.users(eng), listing.units(eng))
     for token, b, url, form in requests:
         data = dict(form)
         if token == "forged":
@@ -81,7 +82,7 @@ def test_a_post_without_a_valid_token_is_400_and_changes_nothing(eng, login, bro
         assert text_of(doc(response).xpath("//h1")[0])
         assert b.get("/").status_code == 200, url  # still logged in, language unchanged
         assert doc(b.get("/")).get("lang") == "nn"
-    assert (audit_count(eng), instance_count(eng), queries.users(eng), queries.units(eng)) == before
+    assert (audit_count(eng), instance_count(eng), listing.users(eng), listing.units(eng)) == before
     row = task_row(eng, task["id"])
     assert (row["status"], row["assignee"], row["candidates"]) == ("open", None, ["infosjef"])
 

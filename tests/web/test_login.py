@@ -7,8 +7,8 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 
-from engine.cases import queries
 from engine.people import directory
+from engine.registers import listing
 from tests.web.conftest import (
     Browser,
     audit_count,
@@ -67,7 +67,7 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(browser, eng):
 
 
 def test_an_inactive_user_cannot_log_in(browser, eng):
-    person = queries.user(eng, "tilsett2") | {"active": False}
+    person = listing.user(eng, "tilsett2") | {"active": False}
     directory.update_user(eng, "admin", "tilsett2", person)
     b = browser()
     assert b.login("tilsett2").status_code == 401
@@ -80,7 +80,7 @@ def test_a_deactivated_user_loses_an_open_session_at_once(login, eng):
     b = login("tilsett2")
     assert b.get("/").status_code == 200
     directory.update_user(
-        eng, "admin", "tilsett2", queries.user(eng, "tilsett2") | {"active": False}
+        eng, "admin", "tilsett2", listing.user(eng, "tilsett2") | {"active": False}
     )
     response = b.get("/")
     assert response.status_code == 302
@@ -203,7 +203,7 @@ def test_posts_need_login_and_change_nothing(browser, eng):
         assert response.status_code == 302, url
         assert response.headers["Location"].startswith("/login"), url
     assert audit_count(eng) == before
-    assert "ny_eining" not in {u["id"] for u in queries.units(eng)}
+    assert "ny_eining" not in {u["id"] for u in listing.units(eng)}
 
 
 def test_logout_is_post_only_and_needs_the_csrf_token(login):
