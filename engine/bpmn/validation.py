@@ -16,7 +16,8 @@ from lxml import etree
 from engine.cases.effects import OPERATIONS
 from engine.clock import check_duration
 from engine.delivery.mail import TEXTS as MAIL_TEXTS
-from engine.forms.validation import CHECKS, DERIVES, TYPES
+from engine.forms.schema import FIELD_TYPES
+from engine.forms.validation import CHECKS, DERIVES
 from engine.people.lanes import LANE_RULES, is_known_lane
 from engine.texts.messages import LANGUAGES
 
@@ -337,9 +338,9 @@ def _check_form_rules(form: str, schema: dict, used_by: str) -> list[str]:
     """Every `x-checks` / `x-derive` name and field type must be one the server knows."""
     problems = [
         f"{form}: field {field!r} has unknown type {prop.get('type')!r} "
-        f"(known: {', '.join(sorted(TYPES))}), used by {used_by}"
+        f"(known: {', '.join(FIELD_TYPES)}), used by {used_by}"
         for field, prop in (schema.get("properties") or {}).items()
-        if isinstance(prop, dict) and "type" in prop and prop["type"] not in TYPES
+        if isinstance(prop, dict) and "type" in prop and prop["type"] not in FIELD_TYPES
     ]
     for key, known in (("x-checks", CHECKS), ("x-derive", DERIVES)):
         names = schema.get(key, [])

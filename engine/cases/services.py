@@ -30,6 +30,7 @@ from engine.errors import (
     WorkflowFailed,
 )
 from engine.forms import validation as forms
+from engine.forms.spec import EMPTY_FORM, FormSpec
 from engine.people.absence_routing import without_absent
 from engine.people.absences import absent_users
 from engine.people.lanes import ROLES, candidates_for, get_user, includes_starter, is_read_only
@@ -89,9 +90,9 @@ def deploy_uploaded(eng: Engine, uploads: dict[str, bytes], actor: str) -> list[
         return deploy_definitions(eng, [folder], actor)
 
 
-def step_form(eng: Engine, definition: ProcessDefinition, name: str | None) -> dict[str, Any]:
+def step_form(eng: Engine, definition: ProcessDefinition, name: str | None) -> FormSpec:
     """The step's form; a step without one accepts no fields at all."""
-    return eng.cache.form(definition, name) if name else {"type": "object"}
+    return eng.cache.form(definition, name) if name else EMPTY_FORM
 
 
 # --- instances ---------------------------------------------------------------------------------
