@@ -1,6 +1,6 @@
 """Forms on the `jsonschema` library: our formats (several looked up in the database), the
-`x-minWords` keyword, errors of an array's items, and one parsed FormSpec that the engine
-validates with and the web renders."""
+`x-minWords` keyword, errors of an array's items, the form meta-schema at deploy, and one
+parsed FormSpec that the engine validates with and the web renders."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ import json
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
 from engine.bpmn.definitions import latest_definition
 from engine.cases import services
-from engine.errors import FormInvalid
-from engine.forms.spec import FormSpec, parse_form
+from engine.errors import DefinitionInvalid, FormInvalid
+from engine.forms.schema import FORM_META_SCHEMA, form_file_problems
+from engine.forms.spec import FormSpec, load_form_file, parse_form
 from engine.forms.validation import FormContext, validate
 from engine.store.models import Account, SavedReply, Unit, User
+from tests.conftest import WORKFLOWS
+from tests.test_deploy import BPMN, DECISION_FORM, copy_workflows, edit, only_problem
 from tests.test_post_approval import consent
 from web.form_fields import build_fields, parse_submission
 
@@ -166,6 +170,89 @@ def test_standard_keywords_keep_their_message_codes(eng) -> None:
     assert errors_of(eng, form, {"choice": "no", "text": " fem  ", "count": True}) == {
         "count": ("type", {"expected": "integer"})
     }
+
+
+# --- the meta-schema at deploy --------------------------------------------------------------------
+
+
+def test_the_meta_schema_is_a_schema_and_every_form_satisfies_it() -> None:
+    Draft202012Validator.check_schema(FORM_META_SCHEMA)
+    forms = sorted(WORKFLOWS.glob("*/forms/*.json"))
+    assert len(forms) > 20
+    problems = {
+        str(form.relative_to(WORKFLOWS)): form_file_problems(form.read_bytes()) for form in forms
+    }
+    assert problems == dict.fromkeys(problems, ())
+
+
+COMMENT_TYPE = '"type": "string",\n      "title": "Kommentar'
+CHECKS = '"x-checks": [\n    "comment_unless_approved",\n    "a5_moderators_from_school"\n  ]'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        pytest.param('"required": [', '"required": [,', "not valid JSON (", id="bad-json"),
+        pytest.param(
+            COMMENT_TYPE,
+            COMMENT_TYPE.replace('"string"', '"strnig"'),
+            "field 'comment' (type): 'strnig' is not one of ['array', 'boolean', 'integer',",
+            id="unknown-type",
+        ),
+        pytest.param(
+            CHECKS,
+            '"x-checks": "not-a-list"',
+            "x-checks: 'not-a-list' is not of type 'array'",
+            id="checks-not-a-list",
+        ),
+        pytest.param(
+            '"uniqueItems": true',
+            '"uniqueItems": true, "maxItems": 3',
+            "field 'moderators': Additional properties are not allowed ('maxItems' was",
+            id="keyword-without-message",
+        ),
+        pytest.param(
+            '"format": "username"',
+            '"format": "user"',
+            "field 'moderators' (items/format): 'user' is not one of",
+            id="unknown-format",
+        ),
+        pytest.param(
+            CHECKS,
+            '"x-check": ["comment_unless_approved"]',
+            "the form: Additional properties are not allowed ('x-check' was unexpected)",
+            id="misspelt-x-keyword",
+        ),
+        pytest.param(
+            '"maxLength": 4000',
+            '"maxLength": 4000, "x-minWords": -1',
+            "field 'comment' (x-minWords): -1 is less than the minimum of 0",
+            id="negative-min-words",
+        ),
+        pytest.param(
+            '"title": "Avgjerd",',
+            '"title": "Avgjerd", "x-default": "boss",',
+            "field 'decision' (x-default): 'boss' does not match",
+            id="unknown-default",
+        ),
+    ],
+)
+def test_a_broken_form_file_is_refused_at_deploy_naming_the_file(
+    eng, tmp_path, old: str, new: str, reason: str
+) -> None:
+    folder = copy_workflows(tmp_path)
+    edit(folder / DECISION_FORM, old, new)
+    problem = only_problem(eng, folder)  # the one step that uses the form
+    assert problem.startswith(f"{DECISION_FORM}: {reason}"), problem
+    assert f"used by {BPMN}: element 'decide'" in problem, problem
+
+
+def test_deploy_reads_a_form_file_once_per_content() -> None:
+    content = (WORKFLOWS / "account_application" / DECISION_FORM).read_bytes()
+    assert load_form_file(content) is load_form_file(content)
+    with pytest.raises(DefinitionInvalid) as error:
+        load_form_file(content.replace(b'"type": "object"', b'"type": "array"', 1))
+    assert error.value.problems == ["type: 'object' was expected"]
 
 
 # --- one FormSpec for the engine and the web ---------------------------------------------------

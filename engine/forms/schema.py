@@ -1,21 +1,24 @@
 """Form files as JSON Schema (Draft 2020-12), checked by the `jsonschema` library.
 
-Here live the validator class that checks a submission against a form (standard keywords,
-`x-minWords`, and a format checker for our formats, several of which look in the database),
-and the mapping of the library's errors to the message codes of engine/texts/messages.py.
-Defaults, `x-checks` and `x-derive` are applied around the validation by
-engine/forms/validation.py.
+Three things live here: the meta-schema a form file must satisfy to be deployed (the Draft
+2020-12 meta-schema plus the shapes of our `x-` keywords), the validator class that checks a
+submission against a form (standard keywords, `x-minWords`, and a format checker for our
+formats, several of which look in the database), and the mapping of the library's errors to
+the message codes of engine/texts/messages.py. Defaults, `x-checks` and `x-derive` are applied
+around the validation by engine/forms/validation.py.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterator, Mapping
-from functools import partial
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from sqlalchemy.orm import Session
 
@@ -185,3 +188,115 @@ def field_errors(schema: Mapping[str, Any], values: Mapping[str, Any], session: 
         if first is not None:
             errors.setdefault(name, first)
     return errors
+
+
+# --- the meta-schema of form files ------------------------------------------------------------
+
+_COUNT = {"type": "integer", "minimum": 0}
+_TEXT = {"type": "string"}
+_NAMES = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+# What one value may say of itself: a field's own, or each item's of an array field.
+_VALUE = {
+    "type": {"enum": list(FIELD_TYPES)},
+    "format": {"enum": sorted(FORMATS)},
+    "enum": {"type": "array", "minItems": 1},
+    "minLength": _COUNT,
+    "maxLength": _COUNT,
+    "x-minWords": _COUNT,
+    "x-labels": {"$ref": "#/$defs/labels"},  # how enum values read, in Nynorsk
+    "title": _TEXT,
+    "description": _TEXT,
+    "$comment": _TEXT,
+}
+
+FORM_META_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:someflyt:form-file",
+    "title": "A SoMe-flyt form file",
+    "description": "A JSON Schema (Draft 2020-12) of type object with the keywords the engine "
+    "can check and name in a message, and our x- keywords.",
+    "allOf": [{"$ref": Draft202012Validator.META_SCHEMA["$id"]}],
+    "type": "object",
+    "required": ["type"],
+    "properties": {
+        "$schema": {"const": Draft202012Validator.META_SCHEMA["$id"]},
+        "$comment": _TEXT,
+        "title": _TEXT,
+        "description": _TEXT,
+        "type": {"const": "object"},
+        "required": _NAMES,
+        "properties": {"type": "object", "additionalProperties": {"$ref": "#/$defs/field"}},
+        "x-checks": _NAMES,  # named policy checks (engine/forms/validation.py CHECKS)
+        "x-derive": _NAMES,  # named derived facts (DERIVES)
+        "x-revisable": {"type": "boolean"},  # a resubmission keeps values left empty
+        "x-i18n": {"$ref": "#/$defs/i18n"},
+    },
+    # A keyword the engine does not know would be ignored without a word: refuse it instead.
+    "additionalProperties": False,
+    "$defs": {
+        "labels": {"type": "object", "additionalProperties": _TEXT},
+        # {language: {title, description, labels}}; which languages, deploy checks by name.
+        "i18n": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "title": _TEXT,
+                    "description": _TEXT,
+                    "labels": {"$ref": "#/$defs/labels"},
+                },
+                "additionalProperties": False,
+            },
+        },
+        "value": {"type": "object", "properties": _VALUE, "additionalProperties": False},
+        "field": {
+            "type": "object",
+            "properties": _VALUE
+            | {
+                "items": {"$ref": "#/$defs/value"},
+                "minItems": _COUNT,
+                "uniqueItems": {"type": "boolean"},
+                "default": {"type": ["string", "boolean", "integer", "array"]},
+                # Fills an empty field: the person, their unit, the moment, or process data.
+                "x-default": {"type": "string", "pattern": r"^(actor|actor_unit|now|data:\w+)$"},
+                "x-i18n": {"$ref": "#/$defs/i18n"},
+            },
+            "additionalProperties": False,
+        },
+    },
+}
+_FORM_FILES = Draft202012Validator(FORM_META_SCHEMA)
+_LONGEST_REASON = 200
+
+
+def _where(path: Iterable[Any]) -> str:
+    """Where in a form file: `field 'comment' (type)`, `x-checks`, or `the form`."""
+    parts = [str(p) for p in path]
+    if len(parts) >= 2 and parts[0] == "properties":
+        rest = "/".join(parts[2:])
+        return f"field {parts[1]!r}" + (f" ({rest})" if rest else "")
+    return "/".join(parts) or "the form"
+
+
+@lru_cache(maxsize=512)
+def form_file_problems(content: bytes) -> tuple[str, ...]:
+    """Why a form file cannot be deployed, one reason per place in it (none: it can). Cached
+    by content, since every deploy checks every form once per step that uses it."""
+    try:
+        schema = json.loads(content)
+    except ValueError as exc:
+        return (f"not valid JSON ({exc})",)
+    by_place: dict[tuple[Any, ...], list[ValidationError]] = {}
+    for error in _FORM_FILES.iter_errors(schema):
+        by_place.setdefault(tuple(error.absolute_path), []).append(error)
+    problems = []
+    for place, found in by_place.items():
+        # Our rules say what a form may be ("not one of the field types"); the general
+        # meta-schema's (under allOf) only what any schema may be ("not valid under any").
+        ours = [e for e in found if e.schema_path and e.schema_path[0] != "allOf"]
+        error = best_match(ours or found)
+        reason = error.message
+        if len(reason) > _LONGEST_REASON:
+            reason = reason[: _LONGEST_REASON - 1] + "…"
+        problems.append(f"{_where(place)}: {reason}")
+    return tuple(problems)

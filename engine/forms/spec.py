@@ -8,10 +8,15 @@ Form files speak Nynorsk; a field may carry translations as
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
+
+from engine.errors import DefinitionInvalid
+from engine.forms.schema import form_file_problems
 
 
 def _frozen(mapping: Any) -> Mapping[str, Any]:
@@ -108,8 +113,8 @@ def _count(value: Any) -> int | None:
 
 
 def parse_form(schema: Mapping[str, Any]) -> FormSpec:
-    """Read a form as it was deployed (deploy checked it), leniently: a version deployed long
-    ago keeps working."""
+    """Read a form as it was deployed. Forms are checked against the meta-schema at deploy
+    (load_form_file); this reads leniently, so versions deployed before that keep working."""
     schema = copy.deepcopy(dict(schema))  # the caller's dict may change; the spec must not
     required = set(schema.get("required") or [])
     fields: dict[str, FieldSpec] = {}
@@ -143,3 +148,13 @@ def parse_form(schema: Mapping[str, Any]) -> FormSpec:
 
 # A step without a form accepts no fields at all.
 EMPTY_FORM = parse_form({"type": "object"})
+
+
+@lru_cache(maxsize=512)
+def load_form_file(content: bytes) -> FormSpec:
+    """A form file as deploy accepts it: valid JSON that satisfies the form meta-schema
+    (engine/forms/schema.py); else DefinitionInvalid with one readable reason per place."""
+    problems = form_file_problems(content)
+    if problems:
+        raise DefinitionInvalid(list(problems))
+    return parse_form(json.loads(content))
