@@ -19,9 +19,10 @@ from engine.forms.schema import FORM_META_SCHEMA, form_file_problems
 from engine.forms.spec import FormSpec, load_form_file, parse_form
 from engine.forms.validation import FormContext, validate
 from engine.store.models import Account, SavedReply, Unit, User
+from tests.accounts import DEPUTY
 from tests.conftest import WORKFLOWS
 from tests.test_deploy import BPMN, DECISION_FORM, copy_workflows, edit, only_problem
-from tests.test_post_approval import consent
+from tests.test_post_approval import consent, draft
 from web.form_fields import build_fields, parse_submission
 
 ACTOR = "laerar.alesund"
@@ -170,6 +171,17 @@ def test_standard_keywords_keep_their_message_codes(eng) -> None:
     assert errors_of(eng, form, {"choice": "no", "text": " fem  ", "count": True}) == {
         "count": ("type", {"expected": "integer"})
     }
+
+
+def test_a_photos_count_is_an_integer_by_the_form_and_never_negative(eng, account_id) -> None:
+    """The post's schema refuses a count that is no integer; the G11 rule one below 0."""
+    with pytest.raises(FormInvalid) as error:
+        services.start_process(eng, "post_approval", DEPUTY, draft(account_id, ("Hallen", -1, [])))
+    assert error.value.errors == {"photo_1_people": ("photo_people_count", {})}
+    data = draft(account_id, ("Hallen", 0, [])) | {"photo_1_people": "2"}
+    with pytest.raises(FormInvalid) as error:
+        services.start_process(eng, "post_approval", DEPUTY, data)
+    assert error.value.errors == {"photo_1_people": ("type", {"expected": "integer"})}
 
 
 # --- the meta-schema at deploy --------------------------------------------------------------------
