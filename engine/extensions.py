@@ -6,7 +6,6 @@ engine finds every installed folder (`installed()`) and never names one of them 
 
 - checks (form `x-checks`): cross-field policy rules, `(data, ctx) -> {field: (code, params)}`;
 - derives (form `x-derive`): facts the server adds to the submitted data;
-- formats (form `format`): a value check, `(value, ctx) -> (code, params) | None`;
 - operators (`spiffworkflow:serviceTaskOperator`): effects of a service task, applied in the
   transaction of the step;
 - lanes: a lane name and the candidate rule it stands for ("role:comms"), or a resolver
@@ -21,7 +20,7 @@ engine finds every installed folder (`installed()`) and never names one of them 
 - subscribers: what a package does when a register reports an event (a consent withdrawn:
   start the removal of the photos that relied on it), in the transaction of the change.
 
-A diagram that names an operator, check, derive, format or lane nobody registered is refused
+A diagram that names an operator, check, derive or lane nobody registered is refused
 at deploy, which says which are missing.
 """
 
@@ -46,7 +45,6 @@ from engine.store.models import ProcessInstance, User
 
 Check = Callable[[dict[str, Any], FormContext], Errors]
 Derive = Callable[[dict[str, Any], FormContext], dict[str, Any]]
-FormatCheck = Callable[[Any, FormContext], tuple[str, dict[str, Any]] | None]
 Operator = Callable[[Session, ProcessInstance, ServiceCall, str, datetime], None]
 Recipients = Callable[[Session, ProcessInstance, dict[str, Any]], list[str]]
 
@@ -105,7 +103,6 @@ class Registry:
 
     checks: dict[str, Check] = field(default_factory=dict)
     derives: dict[str, Derive] = field(default_factory=dict)
-    formats: dict[str, FormatCheck] = field(default_factory=dict)
     operators: dict[str, Operator] = field(default_factory=dict)
     lanes: dict[str, str | LaneResolver] = field(default_factory=dict)
     recipients: dict[str, Recipients] = field(default_factory=dict)
@@ -129,9 +126,6 @@ class Registry:
 
     def derive(self, name: str, derive: Derive) -> None:
         self.add("derives", name, derive)
-
-    def format(self, name: str, check: FormatCheck) -> None:
-        self.add("formats", name, check)
 
     def operator(self, name: str, operator: Operator) -> None:
         self.add("operators", name, operator)

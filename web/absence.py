@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from engine.errors import FormInvalid
+from engine.forms.spec import parse_form
 from engine.people import absences
 from web.extensions import engine
 from web.form_fields import parse_submission
@@ -19,14 +20,17 @@ bp = Blueprint("absence", __name__, url_prefix="/absence")
 
 # How the posted form is read: the browser's datetime-local values are Norwegian wall-clock
 # time, turned into moments with their offset as the start forms do.
-FORM = {
-    "properties": {
-        "username": {"type": "string"},
-        "starts_at": {"type": "string", "format": "date-time"},
-        "ends_at": {"type": "string", "format": "date-time"},
-        "note": {"type": "string"},
+FORM = parse_form(
+    {
+        "type": "object",
+        "properties": {
+            "username": {"type": "string"},
+            "starts_at": {"type": "string", "format": "date-time"},
+            "ends_at": {"type": "string", "format": "date-time"},
+            "note": {"type": "string"},
+        },
     }
-}
+)
 
 
 @bp.get("/")

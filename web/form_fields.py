@@ -1,9 +1,9 @@
-"""JSON Schema forms (beside the diagrams) turned into fields for the templates, and posted
-HTML form data turned back into the values the engine validates.
+"""Forms (engine/forms/spec.py FormSpec, parsed once from the JSON Schema files beside the
+diagrams) turned into fields for the templates, and posted HTML form data turned back into the
+values the engine validates.
 
-Form files speak Nynorsk; a field may carry translations as
-`"x-i18n": {"nb": {"title": …, "description": …, "labels": {value: label}}, "en": {…}}`.
-A field's `description` is shown under its label as a hint, tied to the control.
+A field's translations come from its `x-i18n`; its `description` is shown under its label as a
+hint, tied to the control.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
+
+from engine.forms.spec import FieldSpec, FormSpec
 
 OSLO = ZoneInfo("Europe/Oslo")
 # Long answers get a text area; short ones a line.
@@ -48,78 +50,68 @@ class Field:
         return {str(self.value)} if self.value not in (None, "") else set()
 
 
-def translated(node: dict[str, Any], lang: str, key: str = "title") -> str:
-    local = node.get("x-i18n", {}).get(lang, {})
-    return str(local.get(key) or node.get(key) or "")
-
-
-def form_title(schema: dict[str, Any], lang: str) -> str:
-    return translated(schema, lang)
+def form_title(form: FormSpec, lang: str) -> str:
+    return form.text(lang)
 
 
 def build_fields(
-    schema: dict[str, Any],
+    form: FormSpec,
     lang: str,
     values: dict[str, Any],
     errors: dict[str, str],
     choices: dict[str, list[Option]],
 ) -> list[Field]:
     """`choices` gives options for fields whose values are people or units (by format)."""
-    required = set(schema.get("required", []))
-    fields = []
-    for name, prop in schema.get("properties", {}).items():
-        fields.append(
-            Field(
-                name=name,
-                label=translated(prop, lang) or name,
-                widget=_widget(prop),
-                required=name in required,
-                value=values.get(name, prop.get("default")),
-                error=errors.get(name),
-                options=options_for(prop, lang, choices),
-                max_length=prop.get("maxLength"),
-                min_length=prop.get("minLength"),
-                hint=translated(prop, lang, "description"),
-            )
+    return [
+        Field(
+            name=name,
+            label=spec.text(lang) or name,
+            widget=_widget(spec),
+            required=spec.required,
+            value=values.get(name, spec.default),
+            error=errors.get(name),
+            options=options_for(spec, lang, choices),
+            max_length=spec.max_length,
+            min_length=spec.min_length,
+            hint=spec.text(lang, "description"),
         )
-    return fields
+        for name, spec in form.fields.items()
+    ]
 
 
-def _widget(prop: dict[str, Any]) -> str:
-    kind = prop.get("type")
-    if kind == "boolean":
+def _widget(spec: FieldSpec) -> str:
+    if spec.kind == "boolean":
         return "checkbox"
-    if kind == "array":
+    if spec.several:
         return "checkboxes"
-    if "enum" in prop:
-        return "radio" if len(prop["enum"]) <= _RADIO_UP_TO else "select"
-    if prop.get("format") in ("unit", "account", "saved_reply"):
+    if spec.enum is not None:
+        return "radio" if len(spec.enum) <= _RADIO_UP_TO else "select"
+    if spec.format in ("unit", "account", "saved_reply"):
         return "select"
-    if prop.get("format") == "date-time":
+    if spec.format == "date-time":
         return "datetime"
-    if prop.get("format") == "username":
+    if spec.format == "username":
         return "person"
-    if prop.get("format") == "email":
+    if spec.format == "email":
         return "email"
-    if prop.get("format") == "uri":  # a link, however long it may be, is one line
+    if spec.format == "uri":  # a link, however long it may be, is one line
         return "url"
-    if (prop.get("maxLength") or 0) >= _TEXTAREA_FROM:
+    if (spec.max_length or 0) >= _TEXTAREA_FROM:
         return "textarea"
     return "text"
 
 
-def options_for(prop: dict[str, Any], lang: str, choices: dict[str, list[Option]]) -> list[Option]:
+def options_for(spec: FieldSpec, lang: str, choices: dict[str, list[Option]]) -> list[Option]:
     """An enum's values with their labels, or the choices for the field's format."""
-    several = prop.get("type") == "array"
-    items = prop.get("items", {}) if several else prop
-    if "enum" in items:
-        labels = items.get("x-labels", {}) | prop.get("x-i18n", {}).get(lang, {}).get("labels", {})
-        return [Option(str(v), str(labels.get(v, v))) for v in items["enum"]]
-    return list(choices.get(items.get("format", "") + ("[]" if several else ""), []))
+    each = spec.each
+    if each.enum is not None:
+        labels = spec.value_labels(lang)
+        return [Option(str(v), str(labels.get(v, v))) for v in each.enum]
+    return list(choices.get((each.format or "") + ("[]" if spec.several else ""), []))
 
 
 def initial_values(
-    schema: dict[str, Any],
+    form: FormSpec,
     username: str,
     unit_id: str,
     now: datetime,
@@ -131,44 +123,41 @@ def initial_values(
     known = {"actor": username, "actor_unit": unit_id, "now": now.isoformat()}
     known |= {f"data:{name}": value for name, value in (data or {}).items() if value is not None}
     return {
-        name: known[prop["x-default"]]
-        for name, prop in schema.get("properties", {}).items()
-        if prop.get("x-default") in known
+        name: known[spec.x_default] for name, spec in form.fields.items() if spec.x_default in known
     }
 
 
-def preselected(schema: dict[str, Any], args: MultiDict[str, str]) -> dict[str, Any]:
+def preselected(form: FormSpec, args: MultiDict[str, str]) -> dict[str, Any]:
     """Fields naming an account that a link may choose in advance, e.g. the account page's
     "register an inquiry" (`?account_id=7`). Only the choice is made; the person still sees
     it, may change it, and sends the form themselves."""
     return {
-        name: int(args[name])
-        for name, prop in schema.get("properties", {}).items()
-        if prop.get("format") == "account" and args.get(name, "").isdigit()
+        spec.name: int(args[spec.name])
+        for spec in form.with_format("account")
+        if args.get(spec.name, "").isdigit()
     }
 
 
-def parse_submission(schema: dict[str, Any], form: MultiDict[str, str]) -> dict[str, Any]:
-    """Only the schema's fields; empty text is left out so `required` and revisable forms
+def parse_submission(form: FormSpec, posted: MultiDict[str, str]) -> dict[str, Any]:
+    """Only the form's fields; empty text is left out so `required` and revisable forms
     (which keep earlier answers for fields left empty) work as in the engine."""
     data: dict[str, Any] = {}
-    for name, prop in schema.get("properties", {}).items():
-        kind = prop.get("type")
-        if kind == "boolean":
-            data[name] = form.get(name) in ("on", "true", "1")
-        elif kind == "array":
-            values = [v.strip() for raw in form.getlist(name) for v in raw.split(",")]
-            if prop.get("items", {}).get("type") == "integer":  # e.g. several accounts
+    for name, spec in form.fields.items():
+        if spec.kind == "boolean":
+            data[name] = posted.get(name) in ("on", "true", "1")
+        elif spec.several:
+            values = [v.strip() for raw in posted.getlist(name) for v in raw.split(",")]
+            if spec.each.kind == "integer":  # e.g. several accounts
                 data[name] = [int(v) if v.lstrip("-").isdigit() else v for v in values if v]
             else:
                 data[name] = [v for v in values if v]
         else:
-            value = form.get(name, "").strip()
+            value = posted.get(name, "").strip()
             if value == "":
                 continue
-            if prop.get("format") == "date-time":
+            if spec.format == "date-time":
                 data[name] = _moment_from_local(value)
-            elif kind == "integer":
+            elif spec.kind == "integer":
                 data[name] = int(value) if value.lstrip("-").isdigit() else value
             else:
                 data[name] = value

@@ -1,4 +1,4 @@
-"""What form pages share: choices for people and units, and rendering a schema with errors."""
+"""What form pages share: choices for people and units, and rendering a form with errors."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.errors import FormInvalid, PermissionDenied
+from engine.forms.spec import FormSpec
 from engine.people.directory import UNIT_KINDS
 from engine.people.lanes import ROLES
 from engine.registers import consents, listing, replies
 from engine.texts.messages import render
 from web.extensions import engine
-from web.form_fields import Field, Option, build_fields, options_for, translated
+from web.form_fields import Field, Option, build_fields, options_for
 from web.i18n import lang
 from web.moments import when
 from web.vocabulary import role_label, unit_kind_label
@@ -72,14 +73,14 @@ class FormView:
 
 
 def form_view(
-    schema: dict[str, Any],
+    form: FormSpec,
     values: dict[str, Any],
     error: FormInvalid | None = None,
     unit: str | None = None,
 ) -> FormView:
     options = choices(unit)
     errors = error.messages(lang()) if error else {}
-    fields = build_fields(schema, lang(), values, errors, options)
+    fields = build_fields(form, lang(), values, errors, options)
     named = {f.name for f in fields}
     general = [text for name, text in errors.items() if name not in named]
     return FormView(fields, options["username"], general)
@@ -94,14 +95,14 @@ class Vocabulary:
     moments: frozenset[str] = frozenset()  # date-time fields, shown as dates, not ISO text
 
 
-def data_vocabulary(forms: dict[str, dict[str, Any]]) -> Vocabulary:
+def data_vocabulary(forms: dict[str, FormSpec]) -> Vocabulary:
     labels: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
     names = _names_by_format()
-    for schema in forms.values():
-        for name, prop in schema.get("properties", {}).items():
-            labels.setdefault(name, translated(prop, lang()) or name)
-            options = {o.value: o.label for o in options_for(prop, lang(), names)}
+    for form in forms.values():
+        for name, spec in form.fields.items():
+            labels.setdefault(name, spec.text(lang()) or name)
+            options = {o.value: o.label for o in options_for(spec, lang(), names)}
             if options:
                 values.setdefault(name, options)
     derived = {
@@ -118,10 +119,7 @@ def data_vocabulary(forms: dict[str, dict[str, Any]]) -> Vocabulary:
     }
     labels |= {key: text for key, text in derived.items() if key not in labels}
     moments = frozenset(
-        name
-        for schema in forms.values()
-        for name, prop in schema.get("properties", {}).items()
-        if prop.get("format") == "date-time"
+        spec.name for form in forms.values() for spec in form.with_format("date-time")
     )
     values["unit_kind"] = {kind: unit_kind_label(kind) for kind in UNIT_KINDS}
     values["approver_role"] = {role: role_label(role) for role in ROLES}

@@ -109,14 +109,7 @@ def delegate(task_id: str) -> Any:
 def _saved_replies(page: dict[str, Any], values: dict[str, Any]) -> dict[str, Any] | None:
     """For a form that picks a saved reply: every active one as the sender gets it, and which
     is chosen now, so the moderator can copy the text to the platform."""
-    field = next(
-        (
-            name
-            for name, prop in page["form"].get("properties", {}).items()
-            if prop.get("format") == "saved_reply"
-        ),
-        None,
-    )
+    field = next((spec.name for spec in page["form"].with_format("saved_reply")), None)
     if field is None or not page["may_act"]:
         return None
     texts = replies.texts_for_inquiry(engine(), page["data"], lang())

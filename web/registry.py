@@ -61,5 +61,5 @@ def account_processes(username: str) -> list[dict[str, str | None]]:
             "documentation": process.documentation,
         }
         for process in queries.startable_processes(engine(), username)
-        if "account_id" in process.form.get("properties", {})
+        if "account_id" in process.form.fields
     ]

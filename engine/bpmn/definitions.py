@@ -31,6 +31,7 @@ from engine.bpmn.validation import (
     properties,
 )
 from engine.errors import DefinitionInvalid, NotFound
+from engine.forms.spec import FormSpec, parse_form
 from engine.store.models import ProcessDefinition
 
 DMN_NAMESPACES = (
@@ -300,7 +301,7 @@ class DefinitionCache:
 
     def __init__(self) -> None:
         self._parsed: dict[str, runtime.ParsedBundle] = {}
-        self._forms: dict[tuple[str, str], dict[str, Any]] = {}
+        self._forms: dict[tuple[str, str], FormSpec] = {}
         self._lock = threading.Lock()
 
     def get(self, definition: ProcessDefinition) -> runtime.ParsedBundle:
@@ -312,11 +313,13 @@ class DefinitionCache:
                 self._parsed[definition.content_hash] = parsed
         return parsed
 
-    def form(self, definition: ProcessDefinition, name: str) -> dict[str, Any]:
+    def form(self, definition: ProcessDefinition, name: str) -> FormSpec:
+        """The form file `name` of this version, parsed once: the web renders it, the engine
+        validates with it."""
         key = (definition.content_hash, name)
-        schema = self._forms.get(key)
-        if schema is None:
-            schema = json.loads(definition.files[name])
+        spec = self._forms.get(key)
+        if spec is None:
+            spec = parse_form(json.loads(definition.files[name]))
             with self._lock:
-                self._forms[key] = schema
-        return schema
+                self._forms[key] = spec
+        return spec

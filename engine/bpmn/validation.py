@@ -7,7 +7,6 @@ errors often lack them (DESIGN.md).
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Iterable, Mapping
 
@@ -16,8 +15,9 @@ from lxml import etree
 from engine.cases.effects import known_operators
 from engine.clock import check_duration
 from engine.delivery.mail import TEXTS as MAIL_TEXTS
+from engine.errors import DefinitionInvalid
 from engine.extensions import installed
-from engine.forms.validation import TYPES
+from engine.forms.spec import FieldSpec, FormSpec, load_form_file
 from engine.texts.messages import LANGUAGES
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -101,17 +101,15 @@ def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes
     return problems
 
 
-def _form_fields(process: etree._Element, files: Mapping[str, bytes]) -> dict[str, dict]:
+def _form_fields(process: etree._Element, files: Mapping[str, bytes]) -> dict[str, FieldSpec]:
     """Every field of the process's forms, by name."""
-    fields: dict[str, dict] = {}
+    fields: dict[str, FieldSpec] = {}
     for _element, form in form_references(process):
         try:
-            schema = json.loads(files.get(form, b"{}"))
-        except ValueError:
+            spec = load_form_file(files.get(form, b"{}"))
+        except DefinitionInvalid:
             continue  # reported by _check_forms
-        for field, prop in ((schema or {}).get("properties") or {}).items():
-            if isinstance(prop, dict):
-                fields[field] = prop
+        fields |= spec.fields
     return fields
 
 
@@ -132,9 +130,7 @@ def _check_assignee_from(
 ) -> list[str]:
     """assigneeFrom must name a form field that holds a user."""
     users = {
-        field
-        for field, prop in _form_fields(process, files).items()
-        if prop.get("format") == "username"
+        field for field, spec in _form_fields(process, files).items() if spec.format == "username"
     }
     return _names_one_of(
         name, process, ASSIGNEE_FROM_PROPERTY, users, "a user field of the process's forms"
@@ -158,9 +154,7 @@ def _names_one_of(
 def _check_due_from(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
     """dueFrom needs a dueIn, and must name a date-time field of one of the process's forms."""
     date_fields = {
-        field
-        for field, prop in _form_fields(process, files).items()
-        if prop.get("format") == "date-time"
+        field for field, spec in _form_fields(process, files).items() if spec.format == "date-time"
     }
     problems = []
     for element in process.iter():
@@ -322,63 +316,40 @@ def _check_forms(name: str, process: etree._Element, files: Mapping[str, bytes])
         if form not in files:
             problems.append(f"{_where(name, element)}: form file '{form}' does not exist")
             continue
-        try:
-            schema = json.loads(files[form])
-        except ValueError as exc:
-            problems.append(f"{form}: not valid JSON ({exc}), used by {_where(name, element)}")
+        try:  # valid JSON that satisfies the form meta-schema (engine/forms/schema.py)
+            spec = load_form_file(files[form])
+        except DefinitionInvalid as exc:
+            used_by = _where(name, element)
+            problems += [f"{form}: {problem}, used by {used_by}" for problem in exc.problems]
             continue
-        if not isinstance(schema, dict) or schema.get("type") != "object":
-            problems.append(f"{form}: a form must be a JSON Schema of type object")
-            continue
-        problems += _check_form_rules(form, schema, _where(name, element))
+        problems += _check_form_rules(form, spec, _where(name, element))
     return problems
 
 
-def _check_form_rules(form: str, schema: dict, used_by: str) -> list[str]:
-    """Every `x-checks` / `x-derive` name and field type must be one the server knows."""
-    problems = [
-        f"{form}: field {field!r} has unknown type {prop.get('type')!r} "
-        f"(known: {', '.join(sorted(TYPES))}), used by {used_by}"
-        for field, prop in (schema.get("properties") or {}).items()
-        if isinstance(prop, dict) and "type" in prop and prop["type"] not in TYPES
-    ]
-    registry = installed()
-    for key, known in (("x-checks", registry.checks), ("x-derive", registry.derives)):
-        names = schema.get(key, [])
-        if not isinstance(names, list):
-            problems.append(f"{form}: {key} must be a list of names, used by {used_by}")
-            continue
+def _check_form_rules(form: str, spec: FormSpec, used_by: str) -> list[str]:
+    """Every `x-checks` / `x-derive` name must be one the server knows, and translations must
+    be in its languages (their shape is the meta-schema's)."""
+    problems = []
+    for key, names, known in (
+        ("x-checks", spec.checks, installed().checks),
+        ("x-derive", spec.derives, installed().derives),
+    ):
         problems += [
             f"{form}: {key} {rule!r} is unknown: no installed process package registers it "
             f"(known: {', '.join(sorted(known))}), used by {used_by}"
             for rule in names
-            if not isinstance(rule, str) or rule not in known
+            if rule not in known
         ]
-    nodes = {"(form)": schema} | {
-        field: prop
-        for field, prop in (schema.get("properties") or {}).items()
-        if isinstance(prop, dict)
+    translations = {"(form)": spec.translations} | {
+        name: field.translations for name, field in spec.fields.items()
     }
     problems += [
-        f"{form}: {field} x-i18n: {problem}, used by {used_by}"
-        for field, node in nodes.items()
-        for problem in _translation_problems(node.get("x-i18n", {}))
+        f"{form}: {name} x-i18n: unknown language {lang!r} (known: {', '.join(LANGUAGES)}), "
+        f"used by {used_by}"
+        for name, by_language in translations.items()
+        for lang in by_language
+        if lang not in LANGUAGES
     ]
-    return problems
-
-
-def _translation_problems(translations: object) -> list[str]:
-    """`x-i18n` is {language: {"title": text, "labels": {value: text}}} for nn, nb or en."""
-    if not isinstance(translations, dict):
-        return ["must map languages to translations"]
-    problems = []
-    for lang, entry in translations.items():
-        if lang not in LANGUAGES:
-            problems.append(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
-        elif not isinstance(entry, dict) or not isinstance(entry.get("title", ""), str):
-            problems.append(f"{lang}: must be an object with a text title")
-        elif not isinstance(entry.get("labels", {}), dict):
-            problems.append(f"{lang}: labels must map values to texts")
     return problems
 
 

@@ -17,6 +17,7 @@ from engine.errors import (
     FormInvalid,
     PermissionDenied,
 )
+from engine.forms.spec import EMPTY_FORM, FormSpec
 from engine.store.models import (
     ProcessDefinition,
 )
@@ -61,6 +62,6 @@ def deploy_uploaded(eng: Engine, uploads: dict[str, bytes], actor: str) -> list[
         return deploy_definitions(eng, [folder], actor)
 
 
-def step_form(eng: Engine, definition: ProcessDefinition, name: str | None) -> dict[str, Any]:
+def step_form(eng: Engine, definition: ProcessDefinition, name: str | None) -> FormSpec:
     """The step's form; a step without one accepts no fields at all."""
-    return eng.cache.form(definition, name) if name else {"type": "object"}
+    return eng.cache.form(definition, name) if name else EMPTY_FORM

@@ -20,6 +20,7 @@ from engine.cases.visibility import may_view_case, sees_all_cases
 from engine.cases.visibility import took_part as _took_part
 from engine.errors import NotFound, PermissionDenied
 from engine.extensions import Notice, installed
+from engine.forms.spec import FormSpec
 from engine.people.lanes import get_user, is_read_only
 from engine.store.models import (
     HumanTask,
@@ -47,7 +48,7 @@ class StartableProcess:
     name: str
     version: int
     documentation: str | None
-    form: dict[str, Any]
+    form: FormSpec
 
 
 def startable_processes(eng: Engine, username: str) -> list[StartableProcess]:
@@ -80,7 +81,7 @@ def startable_process(eng: Engine, username: str, process_id: str) -> StartableP
     raise NotFound(f"Ukjend prosess: {process_id}", "unknown_process", value=process_id)
 
 
-def task_form(eng: Engine, task_id: str) -> dict[str, Any]:
+def task_form(eng: Engine, task_id: str) -> FormSpec:
     """A task's form schema (no secret in it), to read a submission before the engine decides
     whether the submitter may act — so a task done meanwhile answers 409, not 403."""
     with eng.reading() as session:
@@ -96,7 +97,7 @@ def _element(definition: ProcessDefinition, task: HumanTask) -> dict[str, Any]:
     return definition.task_meta["elements"].get(task.element_id, {})
 
 
-def _forms(eng: Engine, definition: ProcessDefinition) -> dict[str, dict[str, Any]]:
+def _forms(eng: Engine, definition: ProcessDefinition) -> dict[str, FormSpec]:
     """Every form the definition uses, by file name (for labelling the data it collected)."""
     meta = definition.task_meta
     names = {e.get("form") for e in meta["elements"].values()} | {meta.get("start_form")}
