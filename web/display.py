@@ -8,16 +8,16 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_timedelta
 from flask_login import current_user
-from markupsafe import Markup
 
 from engine.cases import queries, services
 from engine.delivery import notifications
 from engine.registers import overview
+from web import process_texts
 from web.extensions import engine
 from web.form_fields import local_input_value
 from web.forms_support import present_data, warning_texts
-from web.i18n import lang
 from web.moments import when
+from web.process_texts import from_diagram
 from web.vocabulary import event_label, role_label, status_label, unit_kind_label
 
 
@@ -36,14 +36,6 @@ def is_overdue(due: datetime | str | None) -> bool:
     if isinstance(due, str):
         due = datetime.fromisoformat(due)
     return due < engine().clock.now()
-
-
-def from_diagram(text: str | None) -> Markup | str:
-    """Names written in the diagrams and forms are Nynorsk; on a Bokmål or English page,
-    say so, so that screen readers pronounce them right (WCAG 3.1.2)."""
-    if not text or lang() == "nn":
-        return text or ""
-    return Markup('<span lang="nn">{}</span>').format(text)
 
 
 def _task_count() -> int:
@@ -65,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         is_overdue=is_overdue, present_data=present_data, OVERVIEW_ROLES=overview.OVERVIEW_ROLES
     )
+    app.jinja_env.globals.update(process_texts.TEMPLATE_GLOBALS)
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

@@ -248,7 +248,9 @@ def complete_human_task(
         _after_step(eng, session, instance, definition, snapshot, actor.username, task_id, now)
         return {
             "instance_id": instance.id,
+            "process_id": instance.process_id,
             "task": task.name,
+            "element_id": task.element_id,
             "status": instance.status,
             "outcome": instance.outcome,
         }

@@ -76,12 +76,12 @@ class ProcessTexts:
     def documentation(self, process_id: str, element_id: str, lang: str) -> str | None:
         return self.text(process_id, DOCUMENTATION, element_id, lang)
 
-    def outcome(self, process_id: str, outcome: str, lang: str) -> str | None:
-        """An end event's name as a case stores it (its Nynorsk wording), translated."""
-        folder = self._folder.get(process_id)
-        source = self._entries(folder, DEFAULT_LANGUAGE)
-        event = next((k for (c, k), t in source.items() if c == "event" and t == outcome), None)
-        return self.text(process_id, "event", event, lang) if event else None
+    def from_source(self, process_id: str, context: str, own: str, lang: str) -> str | None:
+        """A name stored as the diagram worded it (a case's outcome, a step in its history),
+        translated: the element is the one whose Nynorsk text it is."""
+        source = self._entries(self._folder.get(process_id), DEFAULT_LANGUAGE)
+        key = next((k for (c, k), text in source.items() if c == context and text == own), None)
+        return self.text(process_id, context, key, lang) if key else None
 
     def template(self, context: str, template: str, lang: str) -> str | None:
         """A notification text of the process that sends it (Nynorsk where `lang` lacks it)."""
