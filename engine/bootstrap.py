@@ -16,6 +16,7 @@ from engine.delivery.notifications import OUTBOX_KEY
 from engine.errors import Conflict
 from engine.extensions import Registry, installed
 from engine.store.db import READ_ONLY, make_engine, make_session_factory
+from engine.texts import processes
 
 
 class Engine:
@@ -34,6 +35,11 @@ class Engine:
         # Told the ids of notifications a unit of work queued, after it committed (the web
         # app hands them to the broker at once; the beat sweep finds any that were missed).
         self.on_outbox: Callable[[list[int]], None] | None = None
+
+    @property
+    def texts(self) -> processes.ProcessTexts:
+        """The process folders' own texts (names, instructions, notifications) in nn/nb/en."""
+        return processes.load(self.settings.workflows_dir)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

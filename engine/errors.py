@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.texts import translate
+
 
 class SomeflytError(Exception):
     """`message` is Nynorsk (CLI, logs); `code` and `params` let a page say it in any language."""
@@ -17,9 +19,7 @@ class SomeflytError(Exception):
         self.params = params
 
     def localized(self, lang: str) -> str:
-        from engine.texts.messages import render
-
-        return render(self.code, self.params, lang) if self.code else self.message
+        return translate(self.code, self.params, lang) if self.code else self.message
 
     def as_dict(self) -> dict[str, Any]:
         return {"error": type(self).__name__, "message": self.message}
@@ -75,9 +75,7 @@ class FormInvalid(SomeflytError):
         super().__init__("Skjemaet har feil:\n" + lines)
 
     def messages(self, lang: str = "nn") -> dict[str, str]:
-        from engine.texts.messages import render
-
-        return {field: render(code, params, lang) for field, (code, params) in self.errors.items()}
+        return {field: translate(code, args, lang) for field, (code, args) in self.errors.items()}
 
     def as_dict(self) -> dict[str, Any]:
         return super().as_dict() | {"errors": self.messages()}

@@ -42,7 +42,9 @@ def test_school_application_happy_path(eng):
     )
     assert result == {
         "instance_id": instance_id,
+        "process_id": "account_application",
         "task": "Vurder søknaden",
+        "element_id": "decide",
         "status": "completed",
         "outcome": "Konto oppretta",
     }

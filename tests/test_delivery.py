@@ -19,6 +19,7 @@ from engine.delivery import notifications
 from engine.delivery import send as delivery
 from engine.delivery.notifications import HANDOVER
 from engine.errors import PermissionDenied
+from engine.people import directory
 from engine.store.models import AuditEvent, OutboxMessage, ProcessInstance
 from tests.conftest import school_application
 from tests.smtp_sink import SmtpSink
@@ -184,3 +185,50 @@ def test_unread_notifications_are_counted_until_read(eng: Engine) -> None:
     assert (item["template"], item["read"]) == ("task_ready", False)
     notifications.mark_read(eng, "rektor.alesund")
     assert notifications.unread_count(eng, "rektor.alesund") == 0
+
+
+def test_an_email_comes_in_the_language_its_recipient_chose(
+    mailing: Engine, smtp_sink: SmtpSink
+) -> None:
+    """Composed when it is sent, from the recipient's preference (Mi side): Bokmål for the
+    principal here, English for the applicant; the step's name is translated too."""
+    directory.set_language(mailing, "rektor.alesund", "nb")
+    directory.set_language(mailing, "laerar.alesund", "en")
+    instance_id = _start(mailing)
+    [ready] = _rows(mailing)
+    delivery.deliver(mailing, ready.id)
+    [bokmal] = smtp_sink.received()
+    assert bokmal["Subject"] == "Oppgave til deg: Vurder søknaden"
+    body = _body(bokmal)
+    assert "En oppgave venter på deg i SoMe-flyt" in body
+    assert "Frist: 28.11.2026 kl. 10:00" in body
+    assert "Åpne oppgaven: https://someflyt.test/tasks/" in body
+
+    [task] = services.list_human_tasks(mailing, "rektor.alesund")
+    services.complete_human_task(
+        mailing,
+        task["id"],
+        "rektor.alesund",
+        {"decision": "reject", "comment": "Bruk fylkeskommunens konto."},
+    )
+    [rejected] = [r for r in _rows(mailing) if r.template == "account_application_rejected"]
+    assert rejected.recipient == "laerar.alesund"
+    delivery.deliver(mailing, rejected.id)
+    english = smtp_sink.received()[-1]
+    assert english["Subject"] == "The application is rejected"  # the process's own text
+    body = _body(english)
+    assert "is rejected. The reasons are in the case." in body
+    assert f"Open the case: https://someflyt.test/cases/{instance_id}" in body
+    assert "Møre og Romsdal County Council" in body
+
+
+def test_an_english_reader_gets_the_steps_name_in_english(
+    mailing: Engine, smtp_sink: SmtpSink
+) -> None:
+    directory.set_language(mailing, "rektor.alesund", "en")
+    _start(mailing)
+    [ready] = _rows(mailing)
+    delivery.deliver(mailing, ready.id)
+    [message] = smtp_sink.received()
+    assert message["Subject"] == "A task for you: Assess the application"
+    assert "Due: 28.11.2026 at 10:00." in _body(message)

@@ -496,7 +496,9 @@ def test_instance_stays_pinned_to_its_version(eng: Engine, tmp_path: Path) -> No
     result = services.complete_human_task(eng, tasks[old]["id"], "rektor.alesund", APPROVE)
     assert result == {
         "instance_id": old,
+        "process_id": "account_application",
         "task": "Vurder søknaden",
+        "element_id": "decide",
         "status": "completed",
         "outcome": "Konto oppretta",
     }

@@ -97,3 +97,41 @@ def test_0005_adds_the_consent_register_to_a_populated_database(tmp_path: Path) 
         assert connection.execute(text("SELECT count(*) FROM process_instance")).scalar() == 1
     upgrade_to_head(engine)
     engine.dispose()
+
+
+def test_0006_gives_every_existing_user_nynorsk_and_keeps_them(tmp_path: Path) -> None:
+    """0006 adds app_user.language: users from before keep everything and read Nynorsk until
+    they choose otherwise; going back down drops only the column."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'before_language.db'}")
+    _migrate(engine, "upgrade", "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO unit (id, name, kind, active) VALUES ('skule', 'Skulen', 'school', 1)"
+            )
+        )
+        for name in ("lise", "ola"):
+            connection.execute(
+                text(
+                    "INSERT INTO app_user (username, full_name, email, unit_id, password_hash, "
+                    "active) VALUES (:u, :u, :e, 'skule', 'hash', 1)"
+                ),
+                {"u": name, "e": f"{name}@mrfylke.no"},
+            )
+        connection.execute(text("INSERT INTO user_role (username, role) VALUES ('lise', 'comms')"))
+    upgrade_to_head(engine)
+    with engine.begin() as connection:
+        rows = connection.execute(
+            text("SELECT username, email, password_hash, language FROM app_user ORDER BY 1")
+        ).all()
+        assert rows == [
+            ("lise", "lise@mrfylke.no", "hash", "nn"),
+            ("ola", "ola@mrfylke.no", "hash", "nn"),
+        ]
+        assert connection.execute(text("SELECT role FROM user_role")).scalar() == "comms"
+        connection.execute(text("UPDATE app_user SET language = 'en' WHERE username = 'ola'"))
+    _migrate(engine, "downgrade", "0005")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM app_user")).scalar() == 2
+    upgrade_to_head(engine)
+    engine.dispose()

@@ -25,6 +25,7 @@ from web import (
     i18n,
     inbox,
     overview,
+    profile,
     registry,
     replies,
     security,
@@ -65,7 +66,7 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
         alerts,
     ):
         app.register_blueprint(module.bp)
-    for module in (absence, overview, consents):
+    for module in (absence, overview, consents, profile):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)  # the connector API: JSON, bearer tokens
     app.register_blueprint(connector_tokens.bp)

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import FormInvalid, SomeflytError, Unauthorized
 from engine.registers import connectors
-from engine.texts.messages import render
+from engine.texts import translate
 from web.extensions import csrf, engine, limiter
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def _someflyt_error(exc: SomeflytError) -> ResponseReturnValue:
         return _error(500, "internal_error", "Something went wrong on our side; retry later.")
     if isinstance(exc, FormInvalid):
         fields = {
-            name: {"code": code, "message": render(code, params, API_LANG)}
+            name: {"code": code, "message": translate(code, params, API_LANG)}
             for name, (code, params) in exc.errors.items()
         }
         return _error(400, "invalid", "The inquiry has errors.", errors=fields)

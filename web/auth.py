@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -30,6 +40,7 @@ class WebUser:
     full_name: str
     unit_id: str
     roles: frozenset[str] = field(default_factory=frozenset)
+    language: str = "nn"
     read_only: bool = False
     is_authenticated: bool = True
     is_active: bool = True
@@ -52,6 +63,7 @@ def load_user(username: str) -> WebUser | None:
                 full_name=user.full_name,
                 unit_id=user.unit_id,
                 roles=frozenset(user.role_names),
+                language=user.language,
                 read_only=is_read_only(user),
             )
     except NotFound:
@@ -96,7 +108,9 @@ def login() -> Any:
     if request.method == "POST":
         password = request.form.get("password", "")
         if username and password and directory.authenticate(engine(), username, password):
-            login_user(load_user(username))
+            person = load_user(username)
+            login_user(person)
+            session["lang"] = person.language  # the pages speak the person's chosen language
             return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
         error = _("Wrong username or password.")
     status = 401 if error else 200

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from engine.cases import queries
 from web.extensions import engine
 from web.forms_support import data_vocabulary
+from web.i18n import lang
 from web.vendor import diagram_viewer_installed
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -60,7 +61,7 @@ def show(instance_id: int) -> str:
 @bp.get("/<int:instance_id>/diagram.bpmn")
 @login_required
 def diagram(instance_id: int) -> Response:
-    xml = queries.case_diagram(engine(), instance_id, current_user.username)
+    xml = queries.case_diagram(engine(), instance_id, current_user.username, lang())
     return Response(xml, mimetype="application/xml")
 
 

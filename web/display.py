@@ -8,18 +8,19 @@ from typing import Any
 from flask import Flask
 from flask_babel import format_timedelta
 from flask_login import current_user
-from markupsafe import Markup
 
 from engine.cases import queries, services
 from engine.delivery import notifications
 from engine.extensions import Activity
-from engine.texts.messages import render
+from engine.texts import render
+from web import process_texts
 from web.extensions import engine
 from web.form_fields import local_input_value
 from web.forms_support import present_data, warning_texts
 from web.i18n import lang
 from web.moments import when
 from web.overview import may_see_overview
+from web.process_texts import from_diagram
 from web.vocabulary import event_label, role_label, status_label, unit_kind_label
 
 
@@ -40,15 +41,7 @@ def is_overdue(due: datetime | str | None) -> bool:
     return due < engine().clock.now()
 
 
-def from_diagram(text: str | None) -> Markup | str:
-    """Names written in the diagrams and forms are Nynorsk; on a Bokmål or English page,
-    say so, so that screen readers pronounce them right (WCAG 3.1.2)."""
-    if not text or lang() == "nn":
-        return text or ""
-    return Markup('<span lang="nn">{}</span>').format(text)
-
-
-def message(code: str, params: dict[str, Any] | None = None) -> str:
+def engine_text(code: str, params: dict[str, Any] | None = None) -> str:
     """An engine message (a code and its parameters) in the reader's language."""
     return render(code, params, lang())
 
@@ -58,7 +51,7 @@ def activity_text(activity: Activity) -> str:
     params = dict(activity.params)
     if activity.until is not None:
         params["until"] = when(activity.until)
-    return message(activity.code, params)
+    return engine_text(activity.code, params)
 
 
 def _task_count() -> int:
@@ -80,10 +73,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         is_overdue=is_overdue,
         present_data=present_data,
-        message=message,
+        engine_text=engine_text,
         activity_text=activity_text,
         may_see_overview=may_see_overview,
     )
+    app.jinja_env.globals.update(process_texts.TEMPLATE_GLOBALS)
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

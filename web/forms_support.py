@@ -13,7 +13,7 @@ from engine.forms.spec import FormSpec
 from engine.people.directory import UNIT_KINDS
 from engine.people.lanes import ROLES
 from engine.registers import consents, listing, replies
-from engine.texts.messages import render
+from engine.texts import translate
 from web.extensions import engine
 from web.form_fields import Field, Option, build_fields, options_for
 from web.i18n import lang
@@ -194,4 +194,4 @@ def _moment_text(value: str) -> str:
 
 
 def warning_texts(warnings: list[dict[str, Any]]) -> list[str]:
-    return [render(w["code"], w.get("params"), lang()) for w in warnings if "code" in w]
+    return [translate(w["code"], w.get("params"), lang()) for w in warnings if "code" in w]

@@ -16,6 +16,7 @@ from web.extensions import engine
 from web.form_fields import form_title, initial_values, parse_submission
 from web.forms_support import data_vocabulary, form_view
 from web.i18n import lang
+from web.process_texts import task_name
 
 bp = Blueprint("inbox", __name__)
 
@@ -44,7 +45,8 @@ def complete(task_id: str) -> Any:
         result = services.complete_human_task(engine(), task_id, current_user.username, values)
     except FormInvalid as exc:
         return _task_page(task_id, values=values, error=exc)
-    flash(_("“%(task)s” is done.", task=result["task"]), "success")
+    name = task_name(result["process_id"], result["element_id"], result["task"])
+    flash(_("“%(task)s” is done.", task=name.text), "success")
     return redirect(url_for("cases.show", instance_id=result["instance_id"]))
 
 

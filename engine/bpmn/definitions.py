@@ -13,6 +13,7 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine import texts
 from engine.bpmn import runtime
 from engine.bpmn.deployed import latest_definitions
 from engine.bpmn.validation import (
@@ -104,7 +105,9 @@ def _bundles_for(bpmn: Path) -> list[Bundle]:
         if form_path.is_file() and form_path.resolve().is_relative_to(folder.resolve()):
             files[form] = form_path.read_bytes()
     problems += runtime.schema_problems(bpmn.name, root)
-    problems += check_bpmn(bpmn.name, root, files)
+    # The notification texts of the processes beside this one, and the engine's general ones.
+    templates = texts.templates(texts.ProcessTexts(folder.parent))
+    problems += check_bpmn(bpmn.name, root, files, templates)
     if problems:
         raise DefinitionInvalid(problems)
     bundles = []

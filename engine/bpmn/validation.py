@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from lxml import etree
 
 from engine.cases.effects import known_operators
 from engine.clock import check_duration
-from engine.delivery.mail import TEXTS as MAIL_TEXTS
 from engine.errors import DefinitionInvalid
 from engine.extensions import installed
 from engine.forms.spec import FieldSpec, FormSpec, load_form_file
-from engine.texts.messages import LANGUAGES
+from engine.texts import LANGUAGES
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -33,8 +32,8 @@ DUE_FROM_PROPERTY = "dueFrom"
 SEPARATE_FROM_PROPERTY = "separateFrom"
 # Names a data field holding the username the task is given to (a handler someone chose).
 ASSIGNEE_FROM_PROPERTY = "assigneeFrom"
-# Names the notification (engine/mail.py TEXTS) that tells the candidates the task waits, in
-# place of the general "task_ready": e.g. "the pause begins: publish the notice" (G2c).
+# Names the notification (a template with a text in engine.texts) that tells the candidates the
+# task waits, in place of the general "task_ready": e.g. "the pause begins: publish" (G2c).
 READY_TEMPLATE_PROPERTY = "readyTemplate"
 
 # An ISO-8601 duration, date-time or repeating interval written without quotes.
@@ -71,17 +70,25 @@ def _where(name: str, element: etree._Element) -> str:
     return f"{name}: element '{element.get('id', element.tag)}' (line {element.sourceline})"
 
 
-def check_bpmn(name: str, root: etree._Element, bundle_files: Mapping[str, bytes]) -> list[str]:
+def check_bpmn(
+    name: str,
+    root: etree._Element,
+    bundle_files: Mapping[str, bytes],
+    templates: Collection[str],
+) -> list[str]:
+    """`templates`: the notifications that have a text (engine.texts.templates)."""
     problems: list[str] = []
     processes = root.findall("bpmn:process", NS)
     if not processes:
         problems.append(f"{name}: line {root.sourceline}: no bpmn:process in the file")
     for process in processes:
-        problems += _check_process(name, process, bundle_files)
+        problems += _check_process(name, process, bundle_files, templates)
     return problems
 
 
-def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes]) -> list[str]:
+def _check_process(
+    name: str, process: etree._Element, files: Mapping[str, bytes], templates: Collection[str]
+) -> list[str]:
     problems: list[str] = []
     if not process.findall("bpmn:startEvent", NS):
         problems.append(f"{_where(name, process)}: the process has no start event")
@@ -96,7 +103,7 @@ def _check_process(name: str, process: etree._Element, files: Mapping[str, bytes
     problems += _check_separate_from(name, process)
     problems += _check_assignee_from(name, process, files)
     problems += _names_one_of(
-        name, process, READY_TEMPLATE_PROPERTY, set(MAIL_TEXTS), "a notification text"
+        name, process, READY_TEMPLATE_PROPERTY, set(templates), "a notification text"
     )
     return problems
 

@@ -110,7 +110,9 @@ def complete_human_task(
         after_step(eng, session, instance, definition, snapshot, actor.username, task_id, now)
         return {
             "instance_id": instance.id,
+            "process_id": instance.process_id,
             "task": task.name,
+            "element_id": task.element_id,
             "status": instance.status,
             "outcome": instance.outcome,
         }

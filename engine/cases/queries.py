@@ -199,6 +199,7 @@ def list_cases(
                 "id": instance.id,
                 "title": instance.title,
                 "business_key": instance.business_key,
+                "process_id": instance.process_id,
                 "process_name": process_name,
                 "status": instance.status,
                 "outcome": instance.outcome,
@@ -248,6 +249,7 @@ def _linked_cases(session: Session, user: User, instance: ProcessInstance) -> li
         {
             "id": linked.id,
             "title": linked.title,
+            "process_id": linked.process_id,
             "process_name": process_name,
             "status": linked.status,
             "outcome": linked.outcome,
@@ -265,14 +267,15 @@ def _may_open(task: dict[str, Any], username: str) -> bool:
     return username in task["candidates"]
 
 
-def case_diagram(eng: Engine, instance_id: int, username: str) -> str:
-    """The BPMN XML of the version this case runs on."""
+def case_diagram(eng: Engine, instance_id: int, username: str, lang: str = "nn") -> str:
+    """The BPMN XML of the version this case runs on, its labels in `lang`."""
     with eng.reading() as session:
         user = get_user(session, username)
         instance = _ensure_may_view(session, user, instance_id)
         definition = session.get(ProcessDefinition, instance.definition_id)
         # A bundle holds exactly one BPMN file, beside the DMN tables and forms it uses.
-        return next(text for name, text in definition.files.items() if name.endswith(".bpmn"))
+        xml = next(text for name, text in definition.files.items() if name.endswith(".bpmn"))
+        return eng.texts.diagram(instance.process_id, xml, lang)
 
 
 def notices(eng: Engine, username: str) -> list[Notice]:

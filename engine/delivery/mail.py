@@ -1,5 +1,6 @@
-"""E-mail: the text of each notification (Nynorsk, as the county writes) and sending it by SMTP,
-or to a folder of .eml files when no SMTP server is configured (the embedded default)."""
+"""E-mail: composing a notification in the recipient's language (the texts are in engine.texts)
+and sending it by SMTP, or to a folder of .eml files when no SMTP server is configured (the
+embedded default)."""
 
 from __future__ import annotations
 
@@ -13,103 +14,11 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine import texts
 from engine.config import MailSettings
+from engine.delivery import notifications
 
 OSLO = ZoneInfo("Europe/Oslo")
-
-# template -> (subject, body). Placeholders: {title}, {task}, {due}, {link}. The body names the
-# case and the step, never what was written in it (G10): the link leads to the content.
-TEXTS: dict[str, tuple[str, str]] = {
-    "task_ready": (
-        "Oppgåve til deg: {task}",
-        "Ei oppgåve ventar på deg i SoMe-flyt: «{task}» i saka «{title}».{due}\n\n"
-        "Opne oppgåva: {link}",
-    ),
-    "task_delegated": (
-        "Oppgåve gitt vidare til deg: {task}",
-        "Oppgåva «{task}» i saka «{title}» er gitt vidare til deg.{due}\n\nOpne oppgåva: {link}",
-    ),
-    "account_application_reminder": (
-        "Påminning: søknad ventar på avgjerd",
-        "Søknaden «{title}» har venta i tre dagar på avgjerd.\n\nOpne saka: {link}",
-    ),
-    "account_application_approved": (
-        "Søknaden er godkjend",
-        "Søknaden «{title}» er godkjend, og kontoen er ført i kontoregisteret. Du står der som "
-        "søkjar eller som stedfortredar for eigaren (A4).\n\nOpne saka: {link}",
-    ),
-    "account_application_rejected": (
-        "Søknaden er avslått",
-        "Søknaden «{title}» er avslått. Grunngjevinga står i saka.\n\nOpne saka: {link}",
-    ),
-    "inquiry_reply_reminder": (
-        "Påminning: svarfristen nærmar seg ({task})",
-        "Førespurnaden «{title}» skal ha svar innan eitt døgn etter at han kom inn (G2a).{due}\n\n"
-        "Opne oppgåva: {link}",
-    ),
-    "task_reassigned_to_deputy": (
-        "Svarfristen er ute: oppgåva går til stedfortredaren ({task})",
-        "Oppgåva «{task}» i saka «{title}» vart ikkje gjort innan fristen og er no gitt til "
-        "stedfortredaren for kontoen (G2b).{due}\n\nOpne oppgåva: {link}",
-    ),
-    "task_assigned_for_absence": (
-        "Oppgåve til deg som stedfortredar: {task}",
-        "Oppgåva «{task}» i saka «{title}» er gitt til deg fordi eigaren av kontoen er borte "
-        "(G2b).{due}\n\nOpne oppgåva: {link}",
-    ),
-    "crisis_started": (
-        "Krise: berre leiinga uttaler seg",
-        "Leiinga har sett i verk krisekommunikasjon: «{title}». Kontoen du styrer, står på vent: "
-        "ikkje publiser, og ikkje svar om saka i sosiale medium. Leiinga informerer "
-        "offentlegheita (E6).\n\nOpne saka: {link}",
-    ),
-    "crisis_ended": (
-        "Krisa er over",
-        "Krisa «{title}» er over. Arbeidet på kontoane som stod på vent, kan halde fram."
-        "\n\nOpne saka: {link}",
-    ),
-    "reputation_crisis": (
-        "Krise: informasjonsseksjonen har eskalert ei omdømmesak",
-        "Informasjonsseksjonen har vurdert «{title}» som ei krise. Leiinga leier "
-        "krisekommunikasjonen (E1–E3).\n\nOpne saka: {link}",
-    ),
-    "ask_comms_answered": (
-        "Informasjonsseksjonen har svart deg",
-        "Informasjonsseksjonen har svart på spørsmålet ditt «{title}» (E9). Les svaret, og lukk "
-        "saka eller still eit oppfølgingsspørsmål: {link}",
-    ),
-    "ask_comms_overdue": (
-        "Fristen er ute: spørsmål til informasjonsseksjonen ventar på svar",
-        "Spørsmålet «{title}» skulle ha hatt svar innan ein arbeidsdag (E4, E9), men ventar "
-        "framleis. Svar på det, eller avtal kven som gjer det.\n\nOpne saka: {link}",
-    ),
-    "forum_pause_approved": (
-        "Pausen i forumet er godkjend",
-        "Pausen «{title}» er godkjend. Når pausen byrjar, får de ei oppgåve om å publisere "
-        "varselet; når ho er over, ei om å opne forumet att (G2c).\n\nOpne saka: {link}",
-    ),
-    "forum_pause_rejected": (
-        "Pausen i forumet er avslått",
-        "Pausen «{title}» er avslått. Grunngjevinga står i saka.\n\nOpne saka: {link}",
-    ),
-    "forum_pause_lapsed": (
-        "Pausen i forumet vart ikkje avgjord",
-        "Pausen «{title}» vart ikkje avgjord før ho skulle vere over, og saka er avslutta.\n\n"
-        "Opne saka: {link}",
-    ),
-    "forum_pause_publish": (
-        "Pausen byrjar: publiser varselet ({task})",
-        "Pausen «{title}» byrjar no. Publiser det godkjende varselet på forumet, steng forumet "
-        "og stadfest det i SoMe-flyt (G2c).{due}\n\nOpne oppgåva: {link}",
-    ),
-    "forum_pause_reopen": (
-        "Pausen er over: opne forumet att ({task})",
-        "Pausen «{title}» er over. Opne forumet att, fjern varselet og stadfest det i "
-        "SoMe-flyt (G2c).{due}\n\nOpne oppgåva: {link}",
-    ),
-}
-FALLBACK = ("Melding frå SoMe-flyt", "Det har skjedd noko i saka «{title}».\n\nOpne saka: {link}")
-CONFIDENTIAL_TITLE = "(teiepliktig sak: opne lenkja)"
 
 
 def compose(
@@ -121,29 +30,33 @@ def compose(
     settings: MailSettings,
     base_url: str,
     now: datetime,
+    lang: str = texts.DEFAULT_LANGUAGE,
+    processes: texts.ProcessTexts | None = None,
 ) -> EmailMessage:
-    subject, body = TEXTS.get(template, FALLBACK)
+    """The e-mail for one notification, in the recipient's language `lang`.
+
+    The body names the case and the step, never what was written in it (G10): the link leads
+    to the content. `processes` gives the texts of the process that sent it."""
     task_id = payload.get("task_id")
     path = f"/tasks/{task_id}" if task_id else f"/cases/{payload['instance_id']}"
-    link = base_url + path
     due = payload.get("due_at")
+    task = notifications.task_name(payload, lang, processes)
     values = {
-        "title": payload.get("title") or CONFIDENTIAL_TITLE,
-        "task": payload.get("task") or "oppgåve",
-        "due": f" Frist: {_local(due)}." if due else "",
-        "link": link,
+        "title": payload.get("title") or texts.email_part("confidential_title", lang=lang),
+        "task": task or texts.email_part("task", lang=lang),
+        "due": texts.email_part("due", _local(due), lang) if due else "",
+        "link": base_url + path,
     }
+    subject, body = texts.email(template, values, lang, processes)
     message = EmailMessage()
-    message["Subject"] = subject.format(**values)
+    message["Subject"] = subject
     message["From"] = settings.sender
     message["To"] = formataddr((to_name, to_address))
     message["Date"] = format_datetime(now)
     # The same notification always has the same Message-ID, so a mail program shows a
     # resend (after a crash between the server's OK and our commit) as one message.
     message["Message-ID"] = f"<{message_id(key)}@someflyt>"
-    message.set_content(
-        body.format(**values) + "\n\n-- \nSoMe-flyt, Møre og Romsdal fylkeskommune\n"
-    )
+    message.set_content(body + "\n\n-- \n" + texts.email_part("signature", lang=lang) + "\n")
     return message
 
 
@@ -151,8 +64,9 @@ def message_id(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _local(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(OSLO).strftime("%d.%m.%Y kl. %H:%M")
+def _local(iso: str) -> dict[str, str]:
+    moment = datetime.fromisoformat(iso).astimezone(OSLO)
+    return {"date": moment.strftime("%d.%m.%Y"), "time": moment.strftime("%H:%M")}
 
 
 def send(message: EmailMessage, settings: MailSettings) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.store.models import HumanTask, OutboxMessage, ProcessInstance
+from engine.texts.processes import ProcessTexts
 
 if TYPE_CHECKING:  # bootstrap imports the effects, which write notifications
     from engine.bootstrap import Engine
@@ -38,7 +39,7 @@ def add_notification(
         "instance_id": instance.id,
         "title": None if confidential else instance.title,
         "confidential": confidential,
-    } | ({} if confidential else details)
+    } | ({} if confidential else {"process_id": instance.process_id} | details)
     message = OutboxMessage(
         idempotency_key=key,
         kind="notification",
@@ -58,12 +59,22 @@ def add_notification(
 
 
 def task_details(task: HumanTask) -> dict[str, Any]:
-    """What a notification about a human task says of it: which, and due when."""
+    """What a notification about a human task says of it: which, and due when. The element id
+    lets a reader see the step's name in their own language (`task_name`)."""
     return {
         "task_id": task.id,
         "task": task.name,
+        "element_id": task.element_id,
         "due_at": task.due_at.isoformat() if task.due_at else None,
     }
+
+
+def task_name(payload: dict[str, Any], lang: str, processes: ProcessTexts | None) -> str | None:
+    """The step a notification is about, in `lang`; else the diagram's name it was sent with."""
+    process_id, element_id = payload.get("process_id"), payload.get("element_id")
+    if processes and process_id and element_id:
+        return processes.text(process_id, "task", element_id, lang) or payload.get("task")
+    return payload.get("task")
 
 
 def is_confidential(data: dict[str, Any]) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
 
+from engine import texts
 from engine.bootstrap import Engine
 from engine.delivery import mail
 from engine.delivery.notifications import HANDOVER, OUTBOX_KEY
@@ -118,6 +119,7 @@ def _claim(eng: Engine, outbox_id: int) -> Claim | None:
         row = session.get(OutboxMessage, outbox_id)
         person = session.get(User, row.recipient)
         address = person.email if person else ""
+        # Composed in the language the recipient chose (their page), Nynorsk for anyone else.
         message = mail.compose(
             row.template,
             row.payload,
@@ -127,6 +129,8 @@ def _claim(eng: Engine, outbox_id: int) -> Claim | None:
             eng.settings.mail,
             eng.settings.base_url,
             now,
+            lang=person.language if person else texts.DEFAULT_LANGUAGE,
+            processes=eng.texts,
         )
         return Claim(outbox_id, row.attempts, message)
 

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from engine.bootstrap import Engine
 from engine.cases.services import refresh_candidates
-from engine.errors import FormInvalid, NotFound, PermissionDenied
+from engine.errors import FormInvalid, NotFound, PermissionDenied, SomeflytError
 from engine.people.lanes import ROLES, is_read_only
 from engine.people.passwords import hash_password, verify_password
 from engine.store import audit
 from engine.store.models import Unit, User, UserRole
+from engine.texts import DEFAULT_LANGUAGE, LANGUAGES
 
 _IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -219,6 +220,25 @@ def set_unit_active(eng: Engine, admin: str, unit_id: str, active: bool) -> None
                 "unit_reopened" if active else "unit_closed",
                 detail={"unit": unit_id},
             )
+
+
+def set_language(eng: Engine, username: str, language: str) -> None:
+    """The language a person reads pages and e-mails in; anything but nn, nb or en is refused."""
+    if language not in LANGUAGES:
+        raise SomeflytError(
+            f"Ukjend språk: {language[:20]}", "unknown_language", choices=", ".join(LANGUAGES)
+        )
+    with eng.transaction() as session:
+        user = session.get(User, username)
+        if user is None or not user.active:
+            raise NotFound(f"Ukjend brukar: {username}", "unknown_user", value=username)
+        user.language = language
+
+
+def language_of(eng: Engine, username: str) -> str:
+    with eng.reading() as session:
+        user = session.get(User, username)
+        return user.language if user else DEFAULT_LANGUAGE
 
 
 def authenticate(eng: Engine, username: str, password: str) -> str | None:

@@ -236,6 +236,7 @@ def get_consent(eng: Engine, username: str, consent_id: int) -> dict[str, Any]:
                 {
                     "instance_id": post.id,
                     "title": post.title,
+                    "process_id": post.process_id,
                     "status": post.status,
                     "outcome": post.outcome,
                     "photo": link.photo,
@@ -247,6 +248,7 @@ def get_consent(eng: Engine, username: str, consent_id: int) -> dict[str, Any]:
                     "instance_id": r.id,
                     "post_id": r.parent_id,
                     "title": r.title,
+                    "process_id": r.process_id,
                     "status": r.status,
                     "outcome": r.outcome,
                 }

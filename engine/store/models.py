@@ -68,6 +68,8 @@ class User(Base):
     unit_id: Mapped[str] = mapped_column(ForeignKey("unit.id"))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The language the person reads: pages after login, and every e-mail sent to them.
+    language: Mapped[str] = mapped_column(String(8), default="nn", server_default="nn")
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", order_by="UserRole.role"
     )

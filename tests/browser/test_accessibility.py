@@ -259,6 +259,9 @@ def test_absence_overview_and_account_pages(
     comms = open_page("komm1")
     _goto(comms, "/overview/")
     axe.check(comms, "overview")
+    _goto(comms, "/me/")
+    expect(comms.locator("#language-nn")).to_be_checked()
+    axe.check(comms, "my-page")
     axe.assert_clean()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from engine.cases import services
+from engine.people import directory
 from tests.conftest import school_application
 from tests.web.conftest import (
     Browser,
@@ -109,12 +110,20 @@ def test_the_language_can_be_chosen_and_stays(login, browser):
             assert selected == [lang]
 
 
-def test_the_language_survives_logging_in(browser):
+def test_logging_in_switches_to_the_language_the_person_chose(eng, browser):
+    """The login page speaks what the visitor picks; once signed in, the person's own choice
+    (their page, Nynorsk until they change it) decides, as it does for their e-mails."""
     b = browser()
     b.csrf_from("/login")
     b.language("en", "/login")
+    assert doc(b.get("/login")).get("lang") == "en"
     assert b.login("komm1").status_code == 302
-    assert doc(b.get("/")).get("lang") == "en"
+    assert doc(b.get("/")).get("lang") == "nn"
+
+    directory.set_language(eng, "komm1", "nb")
+    b = browser()
+    assert b.login("komm1").status_code == 302
+    assert doc(b.get("/")).get("lang") == "nb"
 
 
 def test_an_unknown_language_changes_nothing(login):

@@ -77,6 +77,7 @@ PAGES = [
     ("tilsett2", "/accounts/{account}", 200),
     ("revisor", "/audit/", 200),
     ("revisor", "/audit/verify", 200),
+    ("revisor", "/me/", 200),
     ("admin", "/admin/users", 200),
     ("admin", "/admin/users/new", 200),
     ("admin", "/admin/users/komm1", 200),
