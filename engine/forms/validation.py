@@ -97,8 +97,11 @@ def _check_value(
         return ("enum", {"choices": ", ".join(map(str, prop["enum"]))})
     if prop.get("format") == "account":
         account = ctx.session.get(Account, value) if isinstance(value, int) else None
-        if account is None or account.status != "active":
+        if account is None:
             return ("unknown_account_value", {"value": value})
+        if account.status != "active":  # closed (A1): say so, not "no such account"
+            params = {"account_name": account.account_name, "platform": account.platform}
+            return ("account_closed_value", params)
     if isinstance(value, str):
         if len(value) < prop.get("minLength", 0):
             return ("min_length", {"limit": prop["minLength"]})

@@ -122,6 +122,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "«{value}» er ingen aktiv konto i kontoregisteret.",
         "en": "“{value}” is not an active account in the registry.",
     },
+    "account_closed_value": {
+        "nn": "Kontoen «{account_name}» på {platform} er nedlagd i kontoregisteret og kan ikkje "
+        "brukast i nye saker.",
+        "nb": "Kontoen «{account_name}» på {platform} er nedlagt i kontoregisteret og kan ikke "
+        "brukes i nye saker.",
+        "en": "The account “{account_name}” on {platform} is closed in the registry and cannot be "
+        "used in new cases.",
+    },
     "held_by_crisis": {
         "nn": "Kontoen står på vent medan krisa «{title}» varer: berre leiinga uttaler seg. "
         "Prøv att når krisa er over.",
