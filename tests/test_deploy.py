@@ -373,8 +373,8 @@ def test_unknown_service_task_operator(eng: Engine, tmp_path: Path) -> None:
     problem = only_problem(eng, folder)
     assert "service task operator 'register_acount' is unknown" in problem
     assert (
-        "known: archive_handoff, crisis_mode, notify, reassign, record_post_consents, "
-        "register_account, start_process" in problem
+        "known: archive_handoff, close_account, crisis_mode, notify, reassign, "
+        "record_post_consents, register_account, start_process" in problem
     )
     assert_located(problem, "registration", line_of(folder / BPMN, 'id="registration"'))
     operator_line = line_of(folder / BPMN, 'id="register_acount"')
@@ -537,6 +537,7 @@ def test_cli_deploy_accepts_the_workflows_folder(
         deployed = payload["deployed"] if argv[0] == "init" else payload
         assert [(d["process_id"], d["version"], d["created"]) for d in deployed] == [
             (PROCESS, 1, False),
+            ("account_closure", 1, False),
             ("ask_comms", 1, False),
             ("crisis_communication", 1, False),
             ("forum_pause", 1, False),

@@ -75,6 +75,17 @@ def describe(item: dict[str, Any]) -> dict[str, str]:
         "forum_pause_reopen": _(
             "The pause “%(title)s” is over: reopen the forum and remove the notice.", title=title
         ),
+        "account_closure_rejected": _(
+            "The closure “%(title)s” was rejected; the account stays.", title=title
+        ),
+        "account_closure_overdue": _(
+            "Reminder: confirm that the account in “%(title)s” is closed on the platform.",
+            title=title,
+        ),
+        "account_closure_closed": _(
+            "“%(title)s”: the account is closed in the registry and its connector tokens revoked.",
+            title=title,
+        ),
     }
     if payload.get("task_id"):
         link = url_for("inbox.task", task_id=payload["task_id"])

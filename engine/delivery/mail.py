@@ -107,6 +107,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Pausen «{title}» er over. Opne forumet att, fjern varselet og stadfest det i "
         "SoMe-flyt (G2c).{due}\n\nOpne oppgåva: {link}",
     ),
+    # account closure (A1), workflows/account_closure: move to its texts with the new system
+    "account_closure_rejected": (
+        "Avviklinga av kontoen er avslått",
+        "Avviklinga «{title}» er avslått, og kontoen held fram. Grunngjevinga står i saka.\n\n"
+        "Opne saka: {link}",
+    ),
+    "account_closure_overdue": (
+        "Påminning: stadfest at kontoen er avvikla",
+        "Avviklinga «{title}» vart godkjend for 14 dagar sidan, men ingen har stadfest at "
+        "kontoen er lagd ned eller overlaten på plattforma. Gjer det, og stadfest det i "
+        "SoMe-flyt (A1).\n\nOpne saka: {link}",
+    ),
+    "account_closure_closed": (
+        "Kontoen er avvikla",
+        "«{title}»: kontoen er avvikla på plattforma og står som nedlagd i kontoregisteret. "
+        "Koplingsnøklane er trekte tilbake, og nye førespurnader og innlegg på kontoen blir "
+        "avviste (A1).\n\nOpne saka: {link}",
+    ),
 }
 FALLBACK = ("Melding frå SoMe-flyt", "Det har skjedd noko i saka «{title}».\n\nOpne saka: {link}")
 CONFIDENTIAL_TITLE = "(teiepliktig sak: opne lenkja)"

@@ -521,6 +521,55 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Samtykket finnes ikke.",
         "en": "There is no such consent.",
     },
+    # --- account closure (A1), workflows/account_closure: move to its texts with the new system
+    "closure_not_allowed": {
+        "nn": "Berre eigaren av kontoen, rektor ved skulen som eig han, og kommunikasjonsseksjonen "
+        "kan be om å avvikle kontoen (A1).",
+        "nb": "Bare eieren av kontoen, rektor ved skolen som eier den, og kommunikasjonsseksjonen "
+        "kan be om å avvikle kontoen (A1).",
+        "en": "Only the account's owner, the principal of the school that owns it, and the "
+        "communications section can ask to close the account (A1).",
+    },
+    "account_busy": {
+        "nn": "Kontoen kan ikkje avviklast før det som er nemnt øvst i skjemaet, er over (A1).",
+        "nb": "Kontoen kan ikke avvikles før det som er nevnt øverst i skjemaet, er over (A1).",
+        "en": "The account cannot be closed until what is listed at the top of the form has "
+        "ended (A1).",
+    },
+    "account_closure_pending": {
+        "nn": "Ei avvikling av kontoen er alt i gang: «{title}».",
+        "nb": "En avvikling av kontoen er allerede i gang: «{title}».",
+        "en": "A closure of the account is already under way: “{title}”.",
+    },
+    "closure_handover_to_required": {
+        "nn": "Skriv kven som skal ta over kontoen.",
+        "nb": "Skriv hvem som skal ta over kontoen.",
+        "en": "Say who is to take the account over.",
+    },
+    "closure_handover_note_required": {
+        "nn": "Skriv kven som tok over kontoen.",
+        "nb": "Skriv hvem som tok over kontoen.",
+        "en": "Say who took the account over.",
+    },
+    "closure_done_in_future": {
+        "nn": "Tidspunktet kan ikkje liggje fram i tid: stadfest det som alt er gjort.",
+        "nb": "Tidspunktet kan ikke ligge frem i tid: bekreft det som allerede er gjort.",
+        "en": "The moment cannot be in the future: confirm what has already been done.",
+    },
+    "confirm_closure_done": {
+        "nn": "Stadfest at kontoen er lagd ned eller overlaten på plattforma. Er det ikkje gjort "
+        "enno, gjer det først.",
+        "nb": "Bekreft at kontoen er lagt ned eller overlatt på plattformen. Er det ikke gjort "
+        "ennå, gjør det først.",
+        "en": "Confirm that the account is closed down or handed over on the platform. If it is "
+        "not done yet, do it first.",
+    },
+    # The crisis package's activity (workflows/crisis_communication: `account_held_by_crisis`).
+    "account_held_by_crisis": {
+        "nn": "Kontoen står på vent medan krisa «{title}» varer.",
+        "nb": "Kontoen står på vent mens krisen «{title}» varer.",
+        "en": "The account is on hold during the crisis “{title}”.",
+    },
     # --- connectors (engine/connectors.py) ---------------------------------------------------
     "token_invalid": {
         "nn": "Koplingsnøkkelen manglar, er ukjend eller er trekt tilbake.",
