@@ -17,7 +17,9 @@ engine finds every installed folder (`installed()`) and never names one of them 
 - notices: banners every signed-in page carries (a crisis in force);
 - read_models: named queries a page shows (the comms overview), so the web asks for a read
   model by name instead of knowing a process;
-- channels: an inbound channel (platform connectors' inquiries) and the process it starts.
+- channels: an inbound channel (platform connectors' inquiries) and the process it starts;
+- subscribers: what a package does when a register reports an event (a consent withdrawn:
+  start the removal of the photos that relied on it), in the transaction of the change.
 
 A diagram that names an operator, check, derive, format or lane nobody registered is refused
 at deploy, which says which are missing.
@@ -47,7 +49,6 @@ Derive = Callable[[dict[str, Any], FormContext], dict[str, Any]]
 FormatCheck = Callable[[Any, FormContext], tuple[str, dict[str, Any]] | None]
 Operator = Callable[[Session, ProcessInstance, ServiceCall, str, datetime], None]
 Recipients = Callable[[Session, ProcessInstance, dict[str, Any]], list[str]]
-ReadModel = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,19 @@ class Notice:
 
 
 AccountActivity = Callable[[Session, list[int]], dict[int, list[Activity]]]
+# (engine, session, acting username, the event's facts) -> ids of the cases it started
+Subscriber = Callable[[Any, Session, str, dict[str, Any]], list[int]]
 Notices = Callable[[Session, User], list[Notice]]
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """A named view a page shows (the comms overview): the query `query(eng, username)`, who
+    may read it, and facts the page states about it (e.g. the window it counts over)."""
+
+    query: Callable[..., Any]
+    roles: frozenset[str]
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,7 @@ class Registry:
     channels: dict[str, Channel] = field(default_factory=dict)
     account_activity: list[AccountActivity] = field(default_factory=list)
     notices: list[Notices] = field(default_factory=list)
+    subscribers: dict[str, list[Subscriber]] = field(default_factory=dict)
     packages: list[str] = field(default_factory=list)
 
     def add(self, kind: str, name: str, value: Any) -> None:
@@ -128,8 +142,8 @@ class Registry:
     def recipient(self, name: str, recipients: Recipients) -> None:
         self.add("recipients", name, recipients)
 
-    def read_model(self, name: str, query: ReadModel) -> None:
-        self.add("read_models", name, query)
+    def read_model(self, name: str, model: ReadModel) -> None:
+        self.add("read_models", name, model)
 
     def channel(self, name: str, process_id: str) -> None:
         self.add("channels", name, Channel(process_id))
@@ -141,6 +155,20 @@ class Registry:
     def notice(self, source: Notices) -> None:
         if source not in self.notices:
             self.notices.append(source)
+
+    def subscribe(self, event: str, subscriber: Subscriber) -> None:
+        handlers = self.subscribers.setdefault(event, [])
+        if subscriber not in handlers:
+            handlers.append(subscriber)
+
+    def publish(
+        self, eng: Any, session: Session, actor: str, event: str, facts: dict[str, Any]
+    ) -> list[int]:
+        """Tell every subscriber of `event`; the cases they started, in order."""
+        started: list[int] = []
+        for subscriber in self.subscribers.get(event, []):
+            started += subscriber(eng, session, actor, facts)
+        return started
 
     def activities(self, session: Session, account_ids: list[int]) -> dict[int, list[Activity]]:
         """What keeps each of these accounts busy now, from every package."""

@@ -309,7 +309,7 @@ def test_A1_an_account_held_by_a_crisis_cannot_be_closed_until_the_crisis_ends(e
     assert error.value.messages() == {
         "account_id": "Kontoen kan ikkje avviklast før det som er nemnt øvst i skjemaet, er "
         "over (A1).",
-        "account_held_by_crisis": f"Kontoen står på vent medan krisa «{CRISIS_TITLE}» varer.",
+        "account_held_by_crisis": f"Kontoen står på vent i krisa «{CRISIS_TITLE}» (E6).",
     }
     end_crisis(eng, crisis_id)
 

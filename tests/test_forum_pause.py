@@ -54,8 +54,14 @@ def refusal(eng, account_id: int, username: str = OWNER, **overrides) -> dict:
 def paused(eng, account_id: int) -> dict | None:
     """What the registry says about the account's forum: its list and its page agree."""
     [listed] = [a for a in queries.accounts(eng) if a["id"] == account_id]
-    assert listed["pause"] == queries.account(eng, account_id)["pause"]
-    return listed["pause"]
+    assert listed["activity"] == queries.account(eng, account_id)["activity"]
+    pauses = [
+        {"instance_id": a.instance_id, "until": a.until}
+        for a in listed["activity"]
+        if a.code == "account_forum_paused"
+    ]
+    assert len(pauses) <= 1, pauses
+    return pauses[0] if pauses else None
 
 
 def test_G2c_a_forum_pause_is_approved_and_timers_start_the_notice_and_the_reopening(

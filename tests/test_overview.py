@@ -9,13 +9,13 @@ from sqlalchemy import event, select
 
 from engine.cases import services
 from engine.errors import PermissionDenied
-from engine.registers import overview
 from engine.store.models import Account, ProcessDefinition, ProcessInstance
 from tests.accounts import OWNER, approved_school_account
 from tests.conftest import START
 from tests.test_inquiry_handling import PROCESS, inquiry
 from tests.test_reputation_escalation import ASSESSMENT
 from tests.test_reputation_escalation import complete as step
+from workflows.inquiry_handling import overview
 
 
 def register(eng, account_id: int, received_hours_ago: float, **data) -> int:

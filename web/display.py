@@ -12,13 +12,14 @@ from markupsafe import Markup
 
 from engine.cases import queries, services
 from engine.delivery import notifications
-from engine.registers import overview
+from engine.extensions import Activity
 from engine.texts.messages import render
 from web.extensions import engine
 from web.form_fields import local_input_value
 from web.forms_support import present_data, warning_texts
 from web.i18n import lang
 from web.moments import when
+from web.overview import may_see_overview
 from web.vocabulary import event_label, role_label, status_label, unit_kind_label
 
 
@@ -52,6 +53,14 @@ def message(code: str, params: dict[str, Any] | None = None) -> str:
     return render(code, params, lang())
 
 
+def activity_text(activity: Activity) -> str:
+    """What keeps an account busy, in the reader's language; its end as a local time."""
+    params = dict(activity.params)
+    if activity.until is not None:
+        params["until"] = when(activity.until)
+    return message(activity.code, params)
+
+
 def _task_count() -> int:
     return len(services.list_human_tasks(engine(), current_user.username))
 
@@ -72,7 +81,8 @@ def init_app(app: Flask) -> None:
         is_overdue=is_overdue,
         present_data=present_data,
         message=message,
-        OVERVIEW_ROLES=overview.OVERVIEW_ROLES,
+        activity_text=activity_text,
+        may_see_overview=may_see_overview,
     )
 
     @app.context_processor

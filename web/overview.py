@@ -1,21 +1,35 @@
-"""Oversikt over kontoane: open, overdue and answered-in-time inquiries per account, and
-escalations in progress, for the comms section, its head, admins and auditors."""
+"""Oversikt over kontoane: how each account is answered, for the comms section, its head, admins
+and auditors. The view is a read model a process package registers as "account_overview";
+without it the page does not exist."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+from flask import Blueprint, abort, render_template
+from flask_login import current_user, login_required
 
-from engine.registers import overview
-from engine.registers.overview import OVERVIEW_ROLES
-from web.auth import roles_required
+from engine.extensions import ReadModel
 from web.extensions import engine
 
 bp = Blueprint("overview", __name__, url_prefix="/overview")
+READ_MODEL = "account_overview"
+
+
+def overview_model() -> ReadModel | None:
+    return engine().registry.read_models.get(READ_MODEL)
+
+
+def may_see_overview() -> bool:
+    model = overview_model()
+    return model is not None and current_user.has_any(*model.roles)
 
 
 @bp.get("/")
-@roles_required(*OVERVIEW_ROLES)
+@login_required
 def index() -> str:
-    rows = overview.account_overview(engine(), current_user.username)
-    return render_template("overview.html", rows=rows, window_days=overview.WINDOW.days)
+    model = overview_model()
+    if model is None:
+        abort(404)
+    if not current_user.has_any(*model.roles):
+        abort(403)
+    rows = model.query(engine(), current_user.username)
+    return render_template("overview.html", rows=rows, window_days=model.facts["window_days"])

@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 
 from engine.cases import queries
 from engine.people import absences
-from engine.registers.overview import INQUIRY
 from web.extensions import engine
+from web.form_fields import form_title
+from web.i18n import lang
 
 bp = Blueprint("registry", __name__, url_prefix="/accounts")
 ACCOUNT_STATUSES = ("active", "closed")
@@ -44,7 +45,20 @@ def show(account_id: int) -> str:
         "account.html",
         account=account,
         away=absences.team_away_now(engine(), account_id),
-        may_register_inquiry=on_team and account["status"] == "active",
-        inquiry_process=INQUIRY,
-        pause_process=queries.FORUM_PAUSE,
+        # What the team starts from here: every process whose start form asks for an account.
+        account_processes=account_processes(current_user.username)
+        if on_team and account["status"] == "active"
+        else [],
     )
+
+
+def account_processes(username: str) -> list[dict[str, str | None]]:
+    return [
+        {
+            "process_id": process.process_id,
+            "title": form_title(process.form, lang()),
+            "documentation": process.documentation,
+        }
+        for process in queries.startable_processes(engine(), username)
+        if "account_id" in process.form.get("properties", {})
+    ]

@@ -55,8 +55,6 @@ def apply_service_calls(
         handler(session, instance, call, actor, now)
 
 
-
-
 def _notify(
     session: Session, instance: ProcessInstance, call: ServiceCall, actor: str, now: datetime
 ) -> None:
@@ -121,12 +119,6 @@ def _resolve_recipients(
         elif isinstance(name, str) and name:
             found.append(name)
     return list(dict.fromkeys(found))
-
-
-
-
-
-
 
 
 def _reassign(
@@ -219,11 +211,6 @@ def _archive_handoff(
         instance_id=instance.id,
         detail={"idempotency_key": key},
     )
-
-
-
-
-
 
 
 CORE_OPERATORS: dict[str, Operator] = {

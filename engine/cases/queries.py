@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.bootstrap import Engine
@@ -18,13 +18,11 @@ from engine.cases.services import may_start, show_instance, step_form, task_as_d
 from engine.cases.visibility import SEES_ALL_CASES as SEES_ALL_CASES
 from engine.cases.visibility import may_view_case, sees_all_cases
 from engine.cases.visibility import took_part as _took_part
-from engine.clock import parse_moment
 from engine.errors import NotFound, PermissionDenied
 from engine.extensions import Notice, installed
 from engine.people.lanes import get_user, is_read_only
 from engine.store.models import (
     Account,
-    AuditEvent,
     HumanTask,
     ProcessDefinition,
     ProcessInstance,
@@ -299,9 +297,9 @@ def accounts(
         if status:
             query = query.where(Account.status == status)
         rows = session.execute(query.order_by(Unit.name, Account.platform, Account.id)).all()
-        pauses = forum_pauses(session, [account.id for account, _unit in rows])
+        activity = installed().activities(session, [account.id for account, _unit in rows])
         return [
-            _account_dict(account, unit_name) | {"pause": pauses.get(account.id)}
+            _account_dict(account, unit_name) | {"activity": activity.get(account.id, [])}
             for account, unit_name in rows
         ]
 
@@ -316,7 +314,7 @@ def account(eng: Engine, account_id: int) -> dict[str, Any]:
         if row is None:
             raise NotFound(f"Ukjend konto: {account_id}", "unknown_account")
         found = _account_dict(*row)
-        found["pause"] = forum_pauses(session, [account_id]).get(account_id)
+        found["activity"] = installed().activities(session, [account_id]).get(account_id, [])
         names = dict(
             session.execute(
                 select(User.username, User.full_name).where(
@@ -333,49 +331,6 @@ def account(eng: Engine, account_id: int) -> dict[str, Any]:
         )
         found["names"] = names
         return found
-
-
-# G2c: a forum pause has begun once its timer made the moderator's "publish the notice" task
-# (at the pause's `from`), and lasts until the case ends (the forum reopened, confirmed).
-FORUM_PAUSE = "forum_pause"
-PAUSE_BEGUN_BY = "publish_notice"
-
-
-def forum_pauses(session: Session, account_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The accounts among `account_ids` whose forum is paused now: the case and until when.
-
-    Read from the projections, never from a workflow: running forum_pause cases of these
-    accounts (indexed account_id) whose publish task exists, and their `to` from the
-    case's start in the audit trail (start data never changes)."""
-    if not account_ids:
-        return {}
-    begun = exists().where(
-        HumanTask.instance_id == ProcessInstance.id, HumanTask.element_id == PAUSE_BEGUN_BY
-    )
-    cases = dict(
-        session.execute(
-            select(ProcessInstance.id, ProcessInstance.account_id).where(
-                ProcessInstance.account_id.in_(account_ids),
-                ProcessInstance.process_id == FORUM_PAUSE,
-                ProcessInstance.status == "running",
-                begun,
-            )
-        ).all()
-    )
-    if not cases:
-        return {}
-    starts = session.execute(
-        select(AuditEvent.instance_id, AuditEvent.detail).where(
-            AuditEvent.instance_id.in_(list(cases)), AuditEvent.kind == "instance_started"
-        )
-    )
-    found: dict[int, dict[str, Any]] = {}
-    for instance_id, detail in starts:
-        until = parse_moment(detail["data"]["paused_to"])
-        account_id = cases[instance_id]
-        if account_id not in found or until > found[account_id]["until"]:
-            found[account_id] = {"instance_id": instance_id, "until": until}
-    return found
 
 
 def _account_dict(account: Account, unit_name: str) -> dict[str, Any]:

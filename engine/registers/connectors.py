@@ -30,7 +30,9 @@ from engine.people.lanes import get_user, is_read_only
 from engine.store import audit
 from engine.store.models import Account, ApiToken, InboundMessage, User
 
-PROCESS = "inquiry_handling"
+# The inbound channel connectors post to; the process package that handles inquiries
+# registers which process it starts (engine/extensions.py, channels).
+CHANNEL = "inquiries"
 SECRET_PREFIX = "sft_"  # recognisable in logs and by secret scanners
 PREFIX_LENGTH = 12  # "sft_" and 8 random characters: tells tokens apart, gives nothing away
 NAME_MAX = 100
@@ -186,6 +188,14 @@ def register_inbound_inquiry(eng: Engine, secret: str, payload: Any) -> Registra
         return _register(eng, secret, payload)
 
 
+def channel_process(eng: Engine) -> str:
+    """The process an inquiry from a connector starts."""
+    channel = eng.registry.channels.get(CHANNEL)
+    if channel is None:
+        raise NotFound("Ingen prosess tek imot førespurnader frå koplingar.", "unknown_process")
+    return channel.process_id
+
+
 def _register(eng: Engine, secret: str, payload: Any) -> Registration:
     now = eng.clock.now()
     with eng.transaction() as session:
@@ -221,7 +231,7 @@ def _register(eng: Engine, secret: str, payload: Any) -> Registration:
         instance = services.open_instance(
             eng,
             session,
-            PROCESS,
+            channel_process(eng),
             owner,
             fields,
             context=context,
@@ -297,7 +307,7 @@ def _collect_form_errors(
     errors: Errors,
 ) -> None:
     """Add the start form's field errors to `errors` (the envelope's come first)."""
-    definition = latest_definition(session, PROCESS)
+    definition = latest_definition(session, channel_process(eng))
     schema = services.step_form(eng, definition, definition.task_meta.get("start_form"))
     try:
         forms.validate(schema, fields, context)

@@ -16,12 +16,13 @@ Who may do what (decided for issue 6):
 - Read: the comms section, admins and auditors everything; an account team the consents for
   its accounts and those for all accounts. Auditors change nothing.
 
-A consent is never deleted. Withdrawing it records who, when and why, and starts a
-`photo_removal` case (a task for the account's team, due in 24 hours) for every approved post
-that used it; posts not yet approved cannot be approved with it any more (the approval checks
-the register again). Every change is audited.
+A consent is never deleted. Withdrawing it records who, when and why, and publishes the event
+`consent_withdrawn` once for every approved post that used it; the photo process package
+subscribes and starts the removal (a task for the account's team, due in 24 hours). Posts not
+yet approved cannot be approved with it any more (the approval checks the register again).
+Every change is audited.
 
-A post (`post_approval`) describes up to PHOTO_SLOTS photos as three fields each:
+A post describes up to PHOTO_SLOTS photos as three fields each:
 `photo_N_label` (which photo), `photo_N_people` (how many identifiable people are in it) and
 `photo_N_consents` (the register's consents for them). The form renderer has no arrays of
 objects, and a post rarely has more photos than that; a post with more is split.
@@ -49,7 +50,7 @@ if TYPE_CHECKING:  # engine.forms imports this module, and bootstrap imports the
 
 OSLO = ZoneInfo("Europe/Oslo")
 PHOTO_SLOTS = 3
-REMOVAL_PROCESS = "photo_removal"
+WITHDRAWN = "consent_withdrawn"  # the event a withdrawal publishes, once per post
 GIVEN_BY = ("self", "guardian")
 EVERYTHING = frozenset({"comms", "admin"})
 MAX_NAME = 200
@@ -227,10 +228,7 @@ def get_consent(eng: Engine, username: str, consent_id: int) -> dict[str, Any]:
         ).all()
         removals = session.scalars(
             select(ProcessInstance)
-            .where(
-                ProcessInstance.process_id == REMOVAL_PROCESS,
-                ProcessInstance.parent_id.in_({link.instance_id for link, _ in posts}),
-            )
+            .where(ProcessInstance.parent_id.in_({link.instance_id for link, _ in posts}))
             .order_by(ProcessInstance.id)
         ).all()
         return as_dict(consent, account.account_name if account else None) | {
@@ -366,8 +364,6 @@ def register_consent(eng: Engine, username: str, fields: Mapping[str, Any]) -> i
 def withdraw_consent(eng: Engine, username: str, consent_id: int, reason: str) -> list[int]:
     """Withdraw a consent and start a removal case for every post that used it; returns the
     new cases. One transaction: the withdrawal and its removal tasks stand or fall together."""
-    from engine.cases import services
-
     now = eng.clock.now()
     reason = (reason or "").strip()
     with eng.transaction() as session:
@@ -401,10 +397,7 @@ def withdraw_consent(eng: Engine, username: str, consent_id: int, reason: str) -
                 "consent_id": consent_id,
                 "person_name": consent.person_name,
             }
-            child = services.start_linked_case(
-                eng, session, REMOVAL_PROCESS, data, username, parent_id=post_id
-            )
-            started.append(child.id)
+            started += eng.registry.publish(eng, session, username, WITHDRAWN, data)
         audit.record(
             session,
             now,

@@ -564,12 +564,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Confirm that the account is closed down or handed over on the platform. If it is "
         "not done yet, do it first.",
     },
-    # The crisis package's activity (workflows/crisis_communication: `account_held_by_crisis`).
-    "account_held_by_crisis": {
-        "nn": "Kontoen står på vent medan krisa «{title}» varer.",
-        "nb": "Kontoen står på vent mens krisen «{title}» varer.",
-        "en": "The account is on hold during the crisis “{title}”.",
-    },
     # --- connectors (engine/connectors.py) ---------------------------------------------------
     "token_invalid": {
         "nn": "Koplingsnøkkelen manglar, er ukjend eller er trekt tilbake.",
@@ -610,6 +604,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nn": "Vel minst éi BPMN-fil å laste opp.",
         "nb": "Velg minst én BPMN-fil å laste opp.",
         "en": "Choose at least one BPMN file to upload.",
+    },
+    "account_forum_paused": {
+        "nn": "Forumet er pausa til {until} (G2c).",
+        "nb": "Forumet er satt på pause til {until} (G2c).",
+        "en": "The forum is paused until {until} (G2c).",
+    },
+    "account_forum_pause_asked": {
+        "nn": "Ein pause i forumet er førespurd eller ventar på å byrje (G2c).",
+        "nb": "En pause i forumet er forespurt eller venter på å begynne (G2c).",
+        "en": "A forum pause has been asked for or is about to begin (G2c).",
+    },
+    "account_has_open_inquiry": {
+        "nn": "Førespurnader under arbeid: {count}.",
+        "nb": "Henvendelser under arbeid: {count}.",
+        "en": "Inquiries being handled: {count}.",
+    },
+    "account_held_by_crisis": {
+        "nn": "Kontoen står på vent i krisa «{title}» (E6).",
+        "nb": "Kontoen står på vent i krisen «{title}» (E6).",
+        "en": "The account is on hold in the crisis “{title}” (E6).",
     },
     "crisis_banner_all": {
         "nn": "Leiinga leier kommunikasjonen i denne krisa. Ikkje uttal deg om ho i sosiale medium. Alle dei offisielle kontoane står på vent.",

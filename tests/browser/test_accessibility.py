@@ -252,7 +252,7 @@ def test_absence_overview_and_account_pages(
     _goto(owner, f"/accounts/{account_id}")
     expect(owner.locator("#away-now")).to_contain_text("laerar2.alesund")
     axe.check(owner, "account-page-team")
-    owner.locator("#register-inquiry").click()
+    owner.locator("#start-inquiry_handling").click()
     expect(owner.locator("#field-account_id")).to_have_value(str(account_id))
     axe.check(owner, "inquiry-form-preselected")
 
@@ -270,7 +270,7 @@ def test_forum_pause_pages(
     account_id = approved_school_account(eng)
     owner = open_page("laerar.alesund")
     _goto(owner, f"/accounts/{account_id}")
-    owner.locator("#request-pause").click()
+    owner.locator("#start-forum_pause").click()
     expect(owner.locator("#field-account_id")).to_have_value(str(account_id))
     axe.check(owner, "forum-pause-form")
     owner.fill("#field-paused_from", "2026-12-21T15:00")

@@ -88,7 +88,7 @@ def test_moderator_registers_triages_and_answers_an_inquiry(
     owner.locator("nav a[href='/accounts/']").click()
     owner.locator(f"main table.list a[href='/accounts/{account_id}']").click()
     expect(owner.locator("h1")).to_contain_text("alesundvgs")
-    owner.locator("#register-inquiry").click()
+    owner.locator("#start-inquiry_handling").click()
     expect(owner).to_have_url(re.compile(r"/start/inquiry_handling\?account_id=\d+$"))
     expect(owner.locator("#field-account_id")).to_have_value(str(account_id))
     expect(owner.locator("#field-received_at")).to_have_value(RECEIVED_LOCAL)  # "now"

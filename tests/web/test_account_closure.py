@@ -85,7 +85,7 @@ def test_a_request_during_a_crisis_says_which_crisis_holds_the_account(eng, logi
         "Kontoen kan ikkje avviklast før det som er nemnt øvst i skjemaet, er over (A1)."
     )
     summary = [text_of(li) for li in tree.xpath('//main//*[@role="alert"]//li | //main//ul/li')]
-    assert "Kontoen står på vent medan krisa «Krise: Brann på Ålesund vgs» varer." in summary
+    assert "Kontoen står på vent i krisa «Krise: Brann på Ålesund vgs» (E6)." in summary
     assert (instance_count(eng), audit_count(eng)) == before
 
 

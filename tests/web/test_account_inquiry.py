@@ -12,7 +12,7 @@ def test_the_team_registers_an_inquiry_from_the_account_page(eng, login):
     account_id = approved_school_account(eng)
     b = login(MODERATOR)
     page = doc(b.get(f"/accounts/{account_id}"))
-    link = one(page, '//a[@id="register-inquiry"]').get("href")
+    link = one(page, '//a[@id="start-inquiry_handling"]').get("href")
     assert link == f"/start/inquiry_handling?account_id={account_id}"
 
     form = b.get(link)
@@ -55,4 +55,4 @@ def test_others_see_no_inquiry_form_on_the_account_page(eng, login):
     account_id = approved_school_account(eng)
     for reader in ("laerar.molde", "komm1", "revisor"):
         page = doc(login(reader).get(f"/accounts/{account_id}"))
-        assert not page.xpath('//a[@id="register-inquiry"]'), reader
+        assert not page.xpath('//a[@id="start-inquiry_handling"]'), reader

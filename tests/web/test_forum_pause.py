@@ -15,8 +15,8 @@ def test_the_team_asks_for_a_pause_from_the_account_page_with_help_on_the_notice
     account_id = approved_school_account(eng)
     b = login(MODERATOR)
     page = doc(b.get(f"/accounts/{account_id}"))
-    assert text_of(by_id(page, "forum-pause")) == "Open"
-    link = one(page, '//a[@id="request-pause"]').get("href")
+    assert text_of(by_id(page, "account-activity")) == "Ingenting"
+    link = one(page, '//a[@id="start-forum_pause"]').get("href")
     assert link == f"/start/{PROCESS}?account_id={account_id}"
 
     form = b.get(link)
@@ -95,9 +95,11 @@ def test_the_registry_shows_a_paused_forum_until_it_is_reopened(eng, clock, logi
     assert status_cell() == "Aktiv"
     clock.set(FROM)
     services.fire_due_timers(eng, FROM)
-    assert status_cell() == "Aktiv (pausa til 04.01.2027 08:00)"
+    assert status_cell() == "Aktiv Forumet er pausa til 04.01.2027 08:00 (G2c)."
     page = doc(reader.get(f"/accounts/{account_id}"))
-    assert text_of(by_id(page, "forum-pause")) == "Pausa til 04.01.2027 08:00 (G2c)"
+    assert (
+        text_of(by_id(page, "account-activity")) == "Forumet er pausa til 04.01.2027 08:00 (G2c)."
+    )
 
     [publish] = services.list_human_tasks(eng, OWNER, PROCESS)
     assert one(doc(login(OWNER).get(f"/tasks/{publish['id']}")), "//h1") is not None

@@ -158,4 +158,3 @@ def register(registry: Registry) -> None:
     registry.recipient("crisis_teams", _crisis_teams)
     registry.notice(_banners)
     registry.activity(_held_accounts)
-    registry.read_model("active_crises", active_crises)

@@ -1,4 +1,9 @@
-"""Pause i forumet (G2c): the rules its forms name."""
+"""Pause i forumet (G2c): the rules its forms name, and the pause as the registry shows it.
+
+The pause's service tasks (`forum_pause_state`) write when the forum closed and reopened into
+the package's own table (models.ForumPause); what keeps an account busy (a pause asked for or
+in force) is read from there and from the running cases about the account.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.runtime import ServiceCall
 from engine.clock import parse_moment
-from engine.extensions import Registry
+from engine.errors import WorkflowFailed
+from engine.extensions import Activity, Registry
 from engine.forms.builtin import by_account_team, confirmed
 from engine.forms.context import Errors, FormContext
+from engine.store import audit
+from engine.store.models import ProcessInstance
+from workflows.forum_pause.models import ForumPause
+
+PROCESS = "forum_pause"
 
 # G2c: only the account's own people ask to close its forum for a while.
 _pause_by_account_team = by_account_team("pause_not_account_team")
@@ -68,6 +83,62 @@ def _notice_states_period(data: dict[str, Any], ctx: FormContext) -> Errors:
     }
 
 
+def _forum_pause_state(
+    session: Session, instance: ProcessInstance, call: ServiceCall, actor: str, now: datetime
+) -> None:
+    """The pause has begun (the forum is closed) or ended (it is open again)."""
+    state = str(call.params["state"])
+    pause = session.get(ForumPause, instance.id)
+    if state == "begun":
+        if pause is None:
+            pause = ForumPause(instance_id=instance.id)
+            session.add(pause)
+        pause.account_id = int(call.data["account_id"])
+        pause.paused_from, pause.paused_to = _pause_moments(call.data)
+        pause.reopened_at = None
+    elif state == "ended":
+        if pause is not None and pause.reopened_at is None:
+            pause.reopened_at = now
+    else:
+        raise WorkflowFailed(f"forum_pause_state must be 'begun' or 'ended', not {state!r}")
+    audit.record(
+        session,
+        now,
+        actor,
+        f"forum_pause_{state}",
+        instance_id=instance.id,
+        detail={"account_id": call.data["account_id"]},
+    )
+
+
+def _pauses(session: Session, account_ids: list[int]) -> dict[int, list[Activity]]:
+    """Each account's pause in force (until when), or a pause asked for that has not begun."""
+    if not account_ids:
+        return {}
+    running = session.execute(
+        select(ProcessInstance.id, ProcessInstance.account_id, ForumPause.paused_to)
+        .outerjoin(
+            ForumPause,
+            (ForumPause.instance_id == ProcessInstance.id) & ForumPause.reopened_at.is_(None),
+        )
+        .where(
+            ProcessInstance.process_id == PROCESS,
+            ProcessInstance.status == "running",
+            ProcessInstance.account_id.in_(account_ids),
+        )
+        .order_by(ProcessInstance.id)
+    )
+    found: dict[int, list[Activity]] = {}
+    for instance_id, account_id, until in running:
+        activity = (
+            Activity("account_forum_paused", {}, instance_id, until)
+            if until is not None
+            else Activity("account_forum_pause_asked", {}, instance_id)
+        )
+        found.setdefault(account_id, []).append(activity)
+    return found
+
+
 def register(registry: Registry) -> None:
     registry.check("forum_pause_by_account_team", _pause_by_account_team)
     registry.check("g2c_pause_period", _pause_period)
@@ -76,3 +147,5 @@ def register(registry: Registry) -> None:
         "g2c_notice_published", confirmed("notice_published", "confirm_notice_published")
     )
     registry.check("g2c_forum_reopened", confirmed("forum_reopened", "confirm_forum_reopened"))
+    registry.operator("forum_pause_state", _forum_pause_state)
+    registry.activity(_pauses)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.extensions import Registry
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.extensions import Activity, ReadModel, Registry
 from engine.forms.builtin import by_account_team
 from engine.forms.context import Errors, FormContext, is_empty
 from engine.registers import replies
+from engine.store.models import ProcessInstance
+from workflows.inquiry_handling import overview
 
 # An inquiry on an official account is registered by its team (or the account's connector).
 _inquiry_by_account_team = by_account_team("not_account_team")
@@ -59,6 +64,28 @@ def _saved_reply_text(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
     return {"template_text": text} if text is not None else {}
 
 
+PROCESS = "inquiry_handling"
+
+
+def _open_inquiries(session: Session, account_ids: list[int]) -> dict[int, list[Activity]]:
+    """How many inquiries on each account are still being handled (G2)."""
+    if not account_ids:
+        return {}
+    counts = session.execute(
+        select(ProcessInstance.account_id, func.count(ProcessInstance.id))
+        .where(
+            ProcessInstance.process_id == PROCESS,
+            ProcessInstance.status == "running",
+            ProcessInstance.account_id.in_(account_ids),
+        )
+        .group_by(ProcessInstance.account_id)
+    )
+    return {
+        account_id: [Activity("account_has_open_inquiry", {"count": count})]
+        for account_id, count in counts
+    }
+
+
 def register(registry: Registry) -> None:
     registry.check("inquiry_by_account_team", _inquiry_by_account_team)
     registry.check("g4_neutral_reply_text", _neutral_reply_text)
@@ -67,3 +94,14 @@ def register(registry: Registry) -> None:
     registry.derive("saved_reply_text", _saved_reply_text)
     # G2b: the answer not given in time goes to the account's deputy.
     registry.lane("Stedfortredar", "account_deputy")
+    registry.activity(_open_inquiries)
+    # Platform connectors' inquiries (POST /api/v1/inquiries) start this process.
+    registry.channel("inquiries", PROCESS)
+    registry.read_model(
+        "account_overview",
+        ReadModel(
+            overview.account_overview,
+            overview.OVERVIEW_ROLES,
+            {"window_days": overview.WINDOW.days},
+        ),
+    )
