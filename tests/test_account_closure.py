@@ -20,6 +20,9 @@ from tests.accounts import DEPUTY, MODERATOR, OWNER
 from tests.conftest import START, WORKFLOWS
 from tests.connector_support import central_account
 from tests.test_crisis_communication import declare
+from tests.test_forum_pause import FROM as PAUSE_FROM
+from tests.test_forum_pause import TO as PAUSE_TO
+from tests.test_forum_pause import pause
 from tests.test_inquiry_handling import inquiry, sent
 from tests.test_reputation_escalation import complete, events, task_of
 
@@ -341,6 +344,78 @@ def test_A1_a_crisis_on_other_accounts_does_not_hold_this_one(eng, account_id):
     declare(eng, all_accounts=False, crisis_accounts=[central])
     assert "account_held_by_crisis" in refusal(eng, central, "komm1")
     request(eng, account_id)
+
+
+def test_A1_an_open_inquiry_must_be_answered_before_the_account_is_closed(eng, account_id):
+    first = start_inquiry(eng, account_id)
+    start_inquiry(eng, account_id, text="Kva tid opnar skulen?")
+    errors = refusal(eng, account_id)
+    assert errors == {
+        "account_id": ("account_busy", {"count": 1}),
+        "account_has_open_inquiry": ("account_has_open_inquiry", {"count": 2}),
+    }
+    with pytest.raises(FormInvalid) as error:
+        request(eng, account_id)
+    assert error.value.messages()["account_has_open_inquiry"] == "Førespurnader under arbeid: 2."
+    for _ in range(2):
+        close_inquiry(eng)
+    assert services.show_instance(eng, first)["status"] == "completed"
+
+    # One that comes in after the approval waits for its answer before the confirmation.
+    instance_id = request(eng, account_id)
+    approve(eng, instance_id)
+    start_inquiry(eng, account_id)
+    with pytest.raises(FormInvalid) as error:
+        complete(eng, instance_id, "close_on_platform", OWNER, done())
+    assert error.value.errors["account_has_open_inquiry"] == (
+        "account_has_open_inquiry",
+        {"count": 1},
+    )
+    close_inquiry(eng)
+    complete(eng, instance_id, "close_on_platform", OWNER, done())
+    assert status(eng, account_id) == "closed"
+
+
+def test_A1_a_forum_pause_asked_for_or_in_force_holds_the_closure(eng, clock, account_id):
+    pause_id = services.start_process(eng, "forum_pause", OWNER, pause(account_id))
+    assert refusal(eng, account_id)["account_forum_pause_asked"] == (
+        "account_forum_pause_asked",
+        {},
+    )
+    complete(eng, pause_id, "decide", "rektor.alesund", {"decision": "approve"})
+    clock.set(PAUSE_FROM)
+    services.fire_due_timers(eng, PAUSE_FROM)
+    complete(eng, pause_id, "publish_notice", OWNER, {"notice_published": True})
+    with pytest.raises(FormInvalid) as error:
+        request(eng, account_id)
+    assert error.value.errors["account_forum_paused"] == (
+        "account_forum_paused",
+        {"until": "04.01.2027 08:00"},  # Norwegian time
+    )
+    assert error.value.messages()["account_forum_paused"] == (
+        "Forumet er pausa til 04.01.2027 08:00 (G2c)."
+    )
+    clock.set(PAUSE_TO)
+    services.fire_due_timers(eng, PAUSE_TO)
+    complete(eng, pause_id, "reopen", OWNER, {"forum_reopened": True})
+    request(eng, account_id)  # the forum is open again: nothing holds it
+
+
+def start_inquiry(eng, account_id: int, **overrides) -> int:
+    return services.start_process(eng, "inquiry_handling", OWNER, inquiry(account_id, **overrides))
+
+
+def close_inquiry(eng) -> None:
+    """Triage the owner's first open inquiry as neutral and close it without a reply (G4)."""
+    tasks = services.list_human_tasks(eng, OWNER, "inquiry_handling")
+    triage = next(t for t in tasks if t["element_id"] == "triage")
+    services.complete_human_task(eng, triage["id"], OWNER, {"category": "neutral"})
+    [review] = [
+        t
+        for t in services.list_human_tasks(eng, OWNER, "inquiry_handling")
+        if t["element_id"] == "neutral_review" and t["instance_id"] == triage["instance_id"]
+    ]
+    services.complete_human_task(eng, review["id"], OWNER, {"answer": "close"})
 
 
 def end_crisis(eng, crisis_id: int) -> None:

@@ -32,6 +32,14 @@ def test_the_start_page_offers_the_owner_to_close_an_account(eng, login):
     assert text_of(link) == "Ask to close an official account"
 
 
+def test_the_owners_account_page_links_to_the_closure_of_that_account(eng, login):
+    account_id = approved_school_account(eng)
+    page = doc(login(OWNER).get(f"/accounts/{account_id}"))
+    link = by_id(page, f"start-{PROCESS}")
+    assert link.get("href") == f"{URL}?account_id={account_id}"
+    assert text_of(link) == "Be om å avvikle ein offisiell konto"
+
+
 def test_the_request_form_names_the_account_the_reason_and_what_happens_on_the_platform(eng, login):
     account_id = approved_school_account(eng)
     response = login(OWNER).get(f"{URL}?account_id={account_id}")
@@ -95,6 +103,10 @@ def test_the_team_confirms_and_the_registry_shows_the_account_closed(eng, login)
     values = {"account_id": str(account_id), "reason": REASON, "platform_action": "hand_over"}
     values["handover_to"] = "Ålesund kommune"
     assert b.post(URL, values, page=URL).status_code == 302
+    page = doc(b.get(f"/accounts/{account_id}"))  # the registry says a closure is under way
+    assert text_of(by_id(page, "account-activity")) == (
+        "Ei avvikling av kontoen er alt i gang: «Avvikling: alesundvgs på instagram»."
+    )
     [decide] = services.list_human_tasks(eng, "rektor.alesund", PROCESS)
     services.complete_human_task(eng, decide["id"], "rektor.alesund", {"decision": "approve"})
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +38,8 @@ CLOSURE_UNDER_WAY = "account_closure_pending"
 # A confirmation may name a moment a little ahead of the server's clock (clocks differ), not
 # a day that has not come.
 DONE_AT_TOLERANCE = timedelta(minutes=15)
+
+OSLO = ZoneInfo("Europe/Oslo")
 
 Check = Callable[[dict[str, Any], FormContext], Errors]
 
@@ -99,10 +102,19 @@ def _not_busy(field: str, *, only_when_approving: bool = False) -> Check:
             key = activity.code
             if key in errors:  # two open inquiries: each is named
                 key = f"{activity.code}:{activity.instance_id}"
-            errors[key] = (activity.code, activity.params)
+            errors[key] = (activity.code, _said(activity))
         return errors
 
     return check
+
+
+def _said(activity: Activity) -> dict[str, Any]:
+    """An activity's parameters for its message; its end, if it has one, as Norway's clock
+    shows it (a pause "til 04.01.2027 08:00")."""
+    params = dict(activity.params)
+    if activity.until is not None:
+        params["until"] = activity.until.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
+    return params
 
 
 def _closures_under_way(session: Session, account_ids: list[int]) -> dict[int, list[Activity]]:
