@@ -539,6 +539,7 @@ def test_cli_deploy_accepts_the_workflows_folder(
         deployed = payload["deployed"] if argv[0] == "init" else payload
         assert [(d["process_id"], d["version"], d["created"]) for d in deployed] == [
             (PROCESS, 1, False),
+            ("account_closure", 1, False),
             ("ask_comms", 1, False),
             ("crisis_communication", 1, False),
             ("forum_pause", 1, False),

@@ -185,8 +185,23 @@ def field_errors(schema: Mapping[str, Any], values: Mapping[str, Any], session: 
         mapped = (_code(error) for error in sorted(found, key=_rank))
         first = next((m for m in mapped if m is not None), None)
         if first is not None:
-            errors.setdefault(name, first)
+            errors.setdefault(name, _closed_account(session, first))
     return errors
+
+
+def _closed_account(session: Session, error: tuple[str, dict[str, Any]]) -> tuple[str, Any]:
+    """An account that exists but is closed (A1) is said to be closed, not unknown."""
+    code, params = error
+    value = params.get("value")
+    if code != "unknown_account_value" or not isinstance(value, int) or isinstance(value, bool):
+        return error
+    account = session.get(Account, value)
+    if account is None:
+        return error
+    return (
+        "account_closed_value",
+        {"account_name": account.account_name, "platform": account.platform},
+    )
 
 
 # --- the meta-schema of form files ------------------------------------------------------------

@@ -40,6 +40,7 @@ def test_the_start_page_lists_the_deployed_processes(login):
     page = doc(login("laerar.alesund").get("/start/"))
     names = [text_of(h) for h in page.xpath("//main//li/h2")]
     assert names == [
+        "Avvikle ein offisiell konto",
         "Førespurnad på ein offisiell konto",
         "Innlegg med bilete",  # photo_removal is started by the engine only (G11)
         "Mogleg omdømmesak",
