@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases import queries, services
+from engine.cases import services
 from engine.errors import DefinitionInvalid, FormInvalid, PermissionDenied, Unauthorized
-from engine.registers import connectors
+from engine.registers import connectors, listing
 from engine.store.models import ApiToken, ProcessInstance
 from tests.accounts import DEPUTY, MODERATOR, OWNER
 from tests.conftest import START, WORKFLOWS
@@ -60,7 +60,7 @@ def cases(eng) -> int:
 
 def status(eng, account_id: int) -> str:
     [account] = [a for a in services.list_accounts(eng) if a["id"] == account_id]
-    assert account["status"] == queries.account(eng, account_id)["status"]
+    assert account["status"] == listing.account(eng, account_id)["status"]
     return account["status"]
 
 
@@ -123,7 +123,7 @@ def test_A1_a_closed_account_is_closed_in_the_registry_its_tokens_revoked_and_ne
     case = services.show_instance(eng, instance_id)
     assert (case["status"], case["outcome"]) == ("completed", "Kontoen er avvikla")
     assert status(eng, account_id) == "closed"
-    assert queries.accounts(eng, status="closed")[0]["id"] == account_id
+    assert listing.accounts(eng, status="closed")[0]["id"] == account_id
     closed_at = START + timedelta(days=1, hours=3)
     [event] = events(eng, instance_id, "account_closed")
     assert event == {
