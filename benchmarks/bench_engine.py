@@ -60,7 +60,7 @@ from SpiffWorkflow.task import TaskState
 from sqlalchemy import create_engine, inspect, make_url, select, text
 
 from engine.bootstrap import Engine
-from engine.bpmn import runtime
+from engine.bpmn import parsing, runtime, scripting, serialization
 from engine.bpmn.definitions import collect_bundles
 from engine.cases import services
 from engine.clock import FixedClock
@@ -125,18 +125,18 @@ def peak_rss_mib() -> float:
 # --- in memory -----------------------------------------------------------------------------------
 
 
-def load_bundle() -> runtime.ParsedBundle:
+def load_bundle() -> parsing.ParsedBundle:
     [bundle] = [b for b in collect_bundles([WORKFLOWS]) if b.process_id == PROCESS_ID]
     files = {name: content.encode("utf-8") for name, content in bundle.files.items()}
-    return runtime.parse_bundle(PROCESS_ID, files)
+    return parsing.parse_bundle(PROCESS_ID, files)
 
 
-def pure_spiff(bundle: runtime.ParsedBundle) -> None:
+def pure_spiff(bundle: parsing.ParsedBundle) -> None:
     """SpiffWorkflow alone: no snapshot, no serialization, no clock context."""
     workflow = BpmnWorkflow(
         bundle.spec,
         bundle.subprocess_specs,
-        script_engine=runtime._RecordingScriptEngine(),  # service tasks are recorded, as in prod
+        script_engine=scripting.RecordingScriptEngine(),  # service tasks are recorded, as in prod
     )
     for task in [workflow.task_tree, *workflow.get_tasks(state=TaskState.READY)]:
         task.data.update(CLEANED_APPLICATION)
@@ -152,7 +152,7 @@ def pure_spiff(bundle: runtime.ParsedBundle) -> None:
     assert workflow.is_completed()
 
 
-def via_runtime(bundle: runtime.ParsedBundle) -> None:
+def via_runtime(bundle: parsing.ParsedBundle) -> None:
     """engine.runtime on one live workflow object (each step still dumps the state)."""
     workflow, snapshot = runtime.start_workflow(bundle, dict(CLEANED_APPLICATION), START)
     [task] = snapshot.ready
@@ -160,16 +160,16 @@ def via_runtime(bundle: runtime.ParsedBundle) -> None:
     assert done.completed and done.outcome == OUTCOME
 
 
-def via_runtime_round_trip(bundle: runtime.ParsedBundle) -> None:
+def via_runtime_round_trip(bundle: parsing.ParsedBundle) -> None:
     """engine.runtime with the state restored from its JSON between the steps, as when persisted."""
     _workflow, snapshot = runtime.start_workflow(bundle, dict(CLEANED_APPLICATION), START)
     [task] = snapshot.ready
-    workflow = runtime.load_state(bundle, snapshot.state)
+    workflow = serialization.load_state(bundle, snapshot.state)
     done = runtime.complete_task(workflow, task.id, dict(APPROVAL), START)
     assert done.completed and done.outcome == OUTCOME
 
 
-VARIANTS: dict[str, Callable[[runtime.ParsedBundle], None]] = {
+VARIANTS: dict[str, Callable[[parsing.ParsedBundle], None]] = {
     "spiff only": pure_spiff,
     "engine.runtime": via_runtime,
     "engine.runtime + load_state": via_runtime_round_trip,
@@ -190,7 +190,7 @@ def timed_rate(run: Callable[[], Any], size: int) -> float:
     return size / (time.perf_counter() - started)
 
 
-def bench_in_memory(bundle: runtime.ParsedBundle, count: int, warmup: int) -> dict[str, float]:
+def bench_in_memory(bundle: parsing.ParsedBundle, count: int, warmup: int) -> dict[str, float]:
     """Best round per variant; the variants take turns so that drift in the machine hits all.
 
     The best round, not the mean: on a shared machine interference only ever slows a round down.
@@ -351,7 +351,7 @@ class Persisted:
 
 
 def bench_persisted(
-    backend: str, url: str, count: int, warmup: int, bundle: runtime.ParsedBundle
+    backend: str, url: str, count: int, warmup: int, bundle: parsing.ParsedBundle
 ) -> Persisted:
     """Timed rounds of persisted instances, each paired with an in-memory round right after.
 

@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn.runtime import ServiceCall
+from engine.bpmn.scripting import ServiceCall
 from engine.forms import builtin
 from engine.forms.context import Errors, FormContext
 from engine.people.lanes import CORE_LANES, LaneResolver

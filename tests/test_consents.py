@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import FormInvalid, NotFound, PermissionDenied
-from engine.registers import consents
+from engine.registers import consent_photos, consents
 from engine.store.models import AuditEvent
 from tests.accounts import DEPUTY, MODERATOR, OWNER, approved_school_account
 
@@ -134,7 +134,7 @@ def test_withdrawing_is_audited_needs_a_reason_and_deletes_nothing(eng, clock, a
     listed = consents.list_consents(eng, "komm1")
     assert [(c["id"], c["active"], c["withdrawn_by"]) for c in listed] == [(kari, False, MODERATOR)]
     assert consents.list_consents(eng, "komm1", include_withdrawn=False) == []
-    assert consents.selectable(eng, DEPUTY) == []
+    assert consent_photos.selectable(eng, DEPUTY) == []
     shown = consents.get_consent(eng, "komm1", kari)
     assert (shown["withdrawn_at"], shown["withdrawal_reason"]) == (
         clock.now(),

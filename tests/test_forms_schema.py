@@ -99,11 +99,15 @@ def test_an_account_is_an_active_one_named_by_its_integer_id(eng, account_id) ->
     form = one_field(type="integer", format="account")
     assert errors_of(eng, form, {"f": account_id}) == {}
     assert errors_of(eng, form, {"f": str(account_id)}) == {"f": ("type", {"expected": "integer"})}
+    assert errors_of(eng, form, {"f": account_id + 1000}) == {
+        "f": ("unknown_account_value", {"value": account_id + 1000})
+    }
     with eng.transaction() as session:
         session.execute(update(Account).where(Account.id == account_id).values(status="closed"))
-    assert errors_of(eng, form, {"f": account_id}) == {
-        "f": ("unknown_account_value", {"value": account_id})
-    }
+        account = session.get(Account, account_id)
+        named = {"account_name": account.account_name, "platform": account.platform}
+    # A1: a closed account is said to be closed, not unknown.
+    assert errors_of(eng, form, {"f": account_id}) == {"f": ("account_closed_value", named)}
 
 
 def test_a_consent_in_the_register_is_accepted(eng, account_id) -> None:

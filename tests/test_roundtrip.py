@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.bpmn import runtime
+from engine.bpmn import parsing, runtime, serialization
 from engine.bpmn.definitions import collect_bundles
 from engine.config import PROJECT_ROOT
 from tests.conftest import START
@@ -22,18 +22,18 @@ DATA = {
 
 
 @pytest.fixture(scope="module")
-def bundle() -> runtime.ParsedBundle:
+def bundle() -> parsing.ParsedBundle:
     [source] = collect_bundles(
         [PROJECT_ROOT / "workflows" / "account_application" / "account_application.bpmn"]
     )
     files = {name: text.encode() for name, text in source.files.items()}
-    return runtime.parse_bundle(source.process_id, files)
+    return parsing.parse_bundle(source.process_id, files)
 
 
 def reload(bundle, snapshot: runtime.Snapshot):
     """Restore from the stored state and check the restored workflow says the same things."""
-    workflow = runtime.load_state(bundle, snapshot.state)
-    assert runtime.dump_state(workflow) == snapshot.state
+    workflow = serialization.load_state(bundle, snapshot.state)
+    assert serialization.dump_state(workflow) == snapshot.state
     assert runtime.ready_human_tasks(workflow) == snapshot.ready
     assert runtime.next_timer_at(workflow) == snapshot.next_timer_at
     assert runtime.current_data(workflow) == snapshot.data

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.bpmn import runtime
+from engine.bpmn import parsing, runtime
 from engine.errors import WorkflowFailed
 from tests.conftest import START
 
@@ -26,7 +26,7 @@ DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def run_script(script: str) -> runtime.Snapshot:
-    bundle = runtime.parse_bundle("scripted", {"s.bpmn": DIAGRAM.format(script=script).encode()})
+    bundle = parsing.parse_bundle("scripted", {"s.bpmn": DIAGRAM.format(script=script).encode()})
     _, snapshot = runtime.start_workflow(bundle, {"items": [3, 1, 2]}, START)
     return snapshot
 

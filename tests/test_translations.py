@@ -16,6 +16,7 @@ from lxml import etree
 from engine import texts
 from engine.bpmn.validation import BPMN_NS, SPIFF_NS
 from engine.config import PROJECT_ROOT
+from engine.texts import LANGUAGES, MESSAGE_CONTEXT, translate
 from engine.texts.processes import TEMPLATE_CONTEXTS, ProcessTexts, context_of
 
 CATALOGUES = PROJECT_ROOT / "web" / "translations"
@@ -159,7 +160,8 @@ def test_every_name_and_instruction_of_a_diagram_has_its_texts(folder: Path) -> 
     assert not missing, f"{folder.name}/texts: no entry for {missing}"
     differing = sorted(str(key) for key in wanted if source[key] != wanted[key])
     assert not differing, f"{folder.name}/texts/nn.po: not the diagram's wording: {differing}"
-    kept = {key for key in source if key[0] not in TEMPLATE_CONTEXTS}
+    # Notifications and the refusals of the package's own checks are keyed by code, not element.
+    kept = {key for key in source if key[0] not in (*TEMPLATE_CONTEXTS, MESSAGE_CONTEXT)}
     stale = sorted(str(key) for key in kept - wanted.keys())
     assert not stale, f"{folder.name}/texts: entries for no element of the diagram: {stale}"
 
@@ -187,3 +189,16 @@ def test_every_notification_a_process_sends_has_its_texts() -> None:
         for lang in texts.LANGUAGES:
             assert texts.alert(template, _MAIL_VALUES, lang, processes)
             assert all(texts.email(template, _MAIL_VALUES, lang, processes))
+
+
+def test_a_process_package_carries_the_messages_of_its_own_checks() -> None:
+    """A refusal only account_closure's rules raise is said from its folder, in each language."""
+    assert (
+        (PROJECT_ROOT / "workflows/account_closure/texts/en.po")
+        .read_text()
+        .count('msgctxt "message"')
+    )
+    said = {lang: translate("closure_not_allowed", lang=lang) for lang in LANGUAGES}
+    assert said["nn"].startswith("Berre eigaren av kontoen")
+    assert said["nb"].startswith("Bare eieren av kontoen")
+    assert said["en"].startswith("Only the account's owner")

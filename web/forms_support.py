@@ -12,7 +12,7 @@ from engine.errors import FormInvalid, PermissionDenied
 from engine.forms.spec import FormSpec
 from engine.people.directory import UNIT_KINDS
 from engine.people.lanes import ROLES
-from engine.registers import consents, listing, replies
+from engine.registers import consent_photos, consents, listing, replies
 from engine.texts import translate
 from web.extensions import engine
 from web.form_fields import Field, Option, build_fields, options_for
@@ -52,7 +52,7 @@ def _consent_options(*, active_only: bool) -> list[Option]:
     if not current_user.is_authenticated:
         return []
     if active_only:
-        found = consents.selectable(engine(), current_user.username)
+        found = consent_photos.selectable(engine(), current_user.username)
     else:
         try:
             found = consents.list_consents(engine(), current_user.username)

@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import texts
-from engine.bpmn import runtime
 from engine.bpmn.deployed import latest_definitions
-from engine.bpmn.validation import (
+from engine.bpmn.elements import (
     ASSIGNEE_FROM_PROPERTY,
     BPMN_NS,
     DUE_FROM_PROPERTY,
@@ -25,14 +24,16 @@ from engine.bpmn.validation import (
     NS,
     READY_TEMPLATE_PROPERTY,
     SEPARATE_FROM_PROPERTY,
-    check_bpmn,
     decision_references,
     element_line,
     parse_xml,
     properties,
 )
+from engine.bpmn.parsing import ParsedBundle, parse_bundle, schema_problems
+from engine.bpmn.validation import check_bpmn
 from engine.errors import DefinitionInvalid, NotFound
 from engine.forms.spec import FormSpec, parse_form
+from engine.store import audit
 from engine.store.models import ProcessDefinition
 
 DMN_NAMESPACES = (
@@ -104,7 +105,7 @@ def _bundles_for(bpmn: Path) -> list[Bundle]:
         form_path = folder / form
         if form_path.is_file() and form_path.resolve().is_relative_to(folder.resolve()):
             files[form] = form_path.read_bytes()
-    problems += runtime.schema_problems(bpmn.name, root)
+    problems += schema_problems(bpmn.name, root)
     # The notification texts of the processes beside this one, and the engine's general ones.
     templates = texts.templates(texts.ProcessTexts(folder.parent))
     problems += check_bpmn(bpmn.name, root, files, templates)
@@ -167,7 +168,7 @@ def _parse_with_spiff(
     name: str, root: etree._Element, process_id: str, files: dict[str, bytes]
 ) -> None:
     try:
-        runtime.parse_bundle(process_id, files)
+        parse_bundle(process_id, files)
     except DefinitionInvalid as exc:
         located = []
         for problem in exc.problems:
@@ -235,8 +236,6 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
 
 def deploy_bundles(session: Session, bundles: list[Bundle], actor: str, now) -> list[DeployResult]:
     """Store each bundle once, keyed by content hash; a changed bundle gets the next version."""
-    from engine.store import audit
-
     results = []
     for bundle in bundles:
         existing = session.scalar(
@@ -303,15 +302,15 @@ class DefinitionCache:
     """Parsed specs and forms by content hash: each version is parsed once per process."""
 
     def __init__(self) -> None:
-        self._parsed: dict[str, runtime.ParsedBundle] = {}
+        self._parsed: dict[str, ParsedBundle] = {}
         self._forms: dict[tuple[str, str], FormSpec] = {}
         self._lock = threading.Lock()
 
-    def get(self, definition: ProcessDefinition) -> runtime.ParsedBundle:
+    def get(self, definition: ProcessDefinition) -> ParsedBundle:
         parsed = self._parsed.get(definition.content_hash)
         if parsed is None:
             files = {name: text.encode("utf-8") for name, text in definition.files.items()}
-            parsed = runtime.parse_bundle(definition.process_id, files)
+            parsed = parse_bundle(definition.process_id, files)
             with self._lock:
                 self._parsed[definition.content_hash] = parsed
         return parsed

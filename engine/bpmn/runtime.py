@@ -1,15 +1,17 @@
-"""The one module that talks to SpiffWorkflow.
+"""Acting on a workflow and reading it: the part of the SpiffWorkflow bridge the cases call.
 
-Everything else in SoMe-flyt sees plain data: a parsed bundle, a JSON state document,
-ready human tasks, service calls the diagram asked for, and the next timer.
+Starting a workflow, completing a human task, firing due timers and delivering a message each
+run the workflow on as far as it goes, under an injected "now", and return a Snapshot: the
+saved state, the ready human tasks, the service calls and messages the step produced, and the
+next timer. The rest of SoMe-flyt sees only that plain data. The bridge's other parts sit
+beside this module: parsing bundles (engine.bpmn.parsing), the script engine
+(engine.bpmn.scripting) and saving and restoring state (engine.bpmn.serialization); only
+modules of engine.bpmn import SpiffWorkflow.
 """
 
 from __future__ import annotations
 
-import builtins
-import json
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -17,22 +19,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from lxml import etree
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
 
-from engine.clock import add_duration, parse_moment
-from engine.errors import DefinitionInvalid, WorkflowFailed
+from engine.bpmn.parsing import ParsedBundle, spiff_message
+from engine.bpmn.scripting import RecordingScriptEngine, ServiceCall
+from engine.bpmn.serialization import dump_state
+from engine.errors import WorkflowFailed
 
 HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask"})
 
@@ -67,18 +64,7 @@ def engine_time(now: datetime) -> Iterator[None]:
         _engine_now.reset(token)
 
 
-# --- parsed definitions ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ServiceCall:
-    """A side effect a service task asked for; applied by engine.effects in the same transaction."""
-
-    operation: str
-    params: dict[str, Any]
-    data: dict[str, Any]
-    element_id: str
-    task_id: str  # the Spiff task that asked: unique per execution, so a stable idempotency key
+# --- what a step returns --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -87,13 +73,6 @@ class ThrownMessage:
 
     name: str
     payload: Any
-
-
-@dataclass(frozen=True)
-class ParsedBundle:
-    process_id: str
-    spec: Any
-    subprocess_specs: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -119,165 +98,6 @@ class Snapshot:
     messages: list[ThrownMessage] = field(default_factory=list)
 
 
-def parse_bundle(process_id: str, files: Mapping[str, bytes]) -> ParsedBundle:
-    """Parse the BPMN and DMN files of one bundle into specs (no validation beyond Spiff's)."""
-    parser = SpiffBpmnParser()
-    try:
-        for name, content in sorted(files.items()):
-            if name.endswith(".bpmn"):
-                parser.add_bpmn_xml(etree.fromstring(content), filename=name)
-            elif name.endswith(".dmn"):
-                parser.add_dmn_xml(etree.fromstring(content), filename=name)
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-    except SpiffWorkflowException as exc:
-        raise DefinitionInvalid([_spiff_message(exc)]) from exc
-    except etree.XMLSyntaxError as exc:
-        raise DefinitionInvalid([f"malformed XML: {exc}"]) from exc
-    return ParsedBundle(process_id, spec, subprocess_specs)
-
-
-def schema_problems(name: str, root: etree._Element) -> list[str]:
-    """Validate against the BPMN 2.0 XSD (with SpiffWorkflow's extension schema)."""
-    try:
-        SPIFF_BPMN_VALIDATOR.validate(root, name)
-    except SpiffWorkflowException as exc:
-        line = getattr(exc, "line_number", None) or "?"
-        return [f"{name}: line {line}: not valid BPMN 2.0: {str(exc).strip().rstrip('.')}"]
-    return []
-
-
-def _spiff_message(exc: SpiffWorkflowException) -> str:
-    parts = [str(exc)]
-    for attr in ("file_name", "id", "line_number"):
-        value = getattr(exc, attr, None)
-        if value:
-            parts.append(f"{attr}={value}")
-    return ", ".join(parts)
-
-
-# --- the script engine -------------------------------------------------------------------------
-
-
-# What diagram expressions and scripts may call. Not a sandbox (DESIGN.md): deployment also
-# rejects imports and dunder access, and only reviewed diagrams are deployed.
-_SCRIPT_BUILTINS = {
-    name: getattr(builtins, name)
-    for name in (
-        "abs",
-        "all",
-        "any",
-        "bool",
-        "dict",
-        "enumerate",
-        "float",
-        "int",
-        "isinstance",
-        "len",
-        "list",
-        "max",
-        "min",
-        "range",
-        "round",
-        "set",
-        "sorted",
-        "str",
-        "sum",
-        "tuple",
-        "zip",
-        "True",
-        "False",
-        "None",
-    )
-}
-
-
-def due_after(moment: str, duration: str) -> str:
-    """The ISO moment `duration` after `moment`, for timers measured from a data field, e.g.
-    `<bpmn:timeDate>due_after(received_at, "PT24H")</bpmn:timeDate>` (an SLA that counts from
-    when an inquiry came in, not from when the waiting task started). "P1WD" is one working
-    day: `due_after(asked_at, "P1WD")` (engine.clock.working_days_after)."""
-    return add_duration(parse_moment(moment), duration).isoformat()
-
-
-# Functions of our own that diagram expressions may call, beside the builtins above.
-SCRIPT_FUNCTIONS = {"due_after": due_after}
-
-
-class _RecordingScriptEngine(PythonScriptEngine):
-    """Evaluates diagram expressions; service tasks are recorded, not executed, here."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            environment=TaskDataEnvironment({"__builtins__": _SCRIPT_BUILTINS, **SCRIPT_FUNCTIONS})
-        )
-        self.calls: list[ServiceCall] = []
-
-    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):  # type: ignore[override]
-        params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
-        self.calls.append(
-            ServiceCall(
-                operation_name, params, dict(task.data), task.task_spec.bpmn_id, str(task.id)
-            )
-        )
-        return json.dumps({"recorded": True})
-
-
-# --- spec-less serialization --------------------------------------------------------------------
-
-
-class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
-    """Stores a workflow without its spec; the spec comes from the cached definition."""
-
-    def to_dict(self, workflow):
-        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
-
-    def from_dict(self, dct, bundle: ParsedBundle | None = None):
-        if bundle is None:
-            raise ValueError("a spec-less workflow needs its bundle to be restored")
-        workflow = self.target_class(bundle.spec, bundle.subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
-
-
-_STATE_VERSION = "someflyt-1"
-_local = threading.local()
-
-
-def _serializer() -> BpmnWorkflowSerializer:
-    """Serializers are not thread-safe: one per thread."""
-    serializer = getattr(_local, "serializer", None)
-    if serializer is None:
-        registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
-        _SpeclessWorkflowConverter(BpmnWorkflow, registry)
-        serializer = BpmnWorkflowSerializer(registry)
-        _local.serializer = serializer
-    return serializer
-
-
-def dump_state(workflow: BpmnWorkflow) -> str:
-    dct = _serializer().to_dict(workflow)
-    dct["state_version"] = _STATE_VERSION
-    return json.dumps(dct, separators=(",", ":"))
-
-
-def load_state(bundle: ParsedBundle, state: str) -> BpmnWorkflow:
-    dct = json.loads(state)
-    version = dct.pop("state_version", None)
-    if version != _STATE_VERSION:
-        raise WorkflowFailed(f"unknown state version {version!r}")
-    workflow = _serializer().registry.restore(dct, bundle=bundle)
-    workflow.script_engine = _RecordingScriptEngine()
-    return workflow
-
-
 # --- acting on a workflow -----------------------------------------------------------------------
 
 
@@ -285,7 +105,7 @@ def start_workflow(
     bundle: ParsedBundle, data: dict[str, Any], now: datetime
 ) -> tuple[BpmnWorkflow, Snapshot]:
     workflow = BpmnWorkflow(
-        bundle.spec, bundle.subprocess_specs, script_engine=_RecordingScriptEngine()
+        bundle.spec, bundle.subprocess_specs, script_engine=RecordingScriptEngine()
     )
     start = workflow.task_tree
     start.data.update(data)
@@ -306,7 +126,7 @@ def complete_task(
         with engine_time(now):
             task.run()
     except SpiffWorkflowException as exc:  # e.g. a failing post-script
-        raise WorkflowFailed(_spiff_message(exc)) from exc
+        raise WorkflowFailed(spiff_message(exc)) from exc
     return _advance(workflow, now)
 
 
@@ -338,7 +158,7 @@ def deliver_message(
         with engine_time(now):
             workflow.send_event(event)
     except SpiffWorkflowException as exc:
-        raise WorkflowFailed(_spiff_message(exc)) from exc
+        raise WorkflowFailed(spiff_message(exc)) from exc
     return _advance(workflow, now)
 
 
@@ -356,7 +176,7 @@ def _is_timer(task) -> bool:
 
 
 def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
-    engine: _RecordingScriptEngine = workflow.script_engine
+    engine: RecordingScriptEngine = workflow.script_engine
     engine.calls = []
     try:
         with engine_time(now):
@@ -366,7 +186,7 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         with engine_time(now):
             workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
-        raise WorkflowFailed(_spiff_message(exc)) from exc
+        raise WorkflowFailed(spiff_message(exc)) from exc
     # Taken (and so emptied) before the state is saved: the saved state keeps Spiff's pending
     # events, and a message left there would be sent again at every later step.
     messages = [

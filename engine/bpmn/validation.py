@@ -1,7 +1,8 @@
 """Checks a bundle of BPMN/DMN/form files before it may be deployed.
 
 Every problem names the file, the element id and the line, because SpiffWorkflow's own parser
-errors often lack them (DESIGN.md).
+errors often lack them (DESIGN.md). The namespaces, property names and XML readers these checks
+share with deployment are engine.bpmn.elements.
 """
 
 from __future__ import annotations
@@ -12,29 +13,25 @@ from collections.abc import Collection, Iterable, Mapping
 
 from lxml import etree
 
+from engine.bpmn.elements import (
+    ASSIGNEE_FROM_PROPERTY,
+    BPMN_NS,
+    DUE_FROM_PROPERTY,
+    DUE_PROPERTY,
+    NS,
+    READY_TEMPLATE_PROPERTY,
+    SEPARATE_FROM_PROPERTY,
+    SPIFF_NS,
+    form_references,
+    properties,
+    where,
+)
 from engine.cases.effects import known_operators
 from engine.clock import check_duration
 from engine.errors import DefinitionInvalid
 from engine.extensions import installed
 from engine.forms.spec import FieldSpec, FormSpec, load_form_file
 from engine.texts import LANGUAGES
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
-
-FORM_PROPERTY = "formJsonSchemaFilename"
-DUE_PROPERTY = "dueIn"
-# Names a date-time field of the process data the due time counts from (default: when the task
-# became ready); e.g. dueFrom=received_at, dueIn=PT24H for an answer due a day after receipt.
-DUE_FROM_PROPERTY = "dueFrom"
-# Four eyes: names a human task of the process whose performer may not act on this one.
-SEPARATE_FROM_PROPERTY = "separateFrom"
-# Names a data field holding the username the task is given to (a handler someone chose).
-ASSIGNEE_FROM_PROPERTY = "assigneeFrom"
-# Names the notification (a template with a text in engine.texts) that tells the candidates the
-# task waits, in place of the general "task_ready": e.g. "the pause begins: publish" (G2c).
-READY_TEMPLATE_PROPERTY = "readyTemplate"
 
 # An ISO-8601 duration, date-time or repeating interval written without quotes.
 _BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
@@ -55,19 +52,6 @@ _FORBIDDEN_CALLS = frozenset(
         "__import__",
     }
 )
-
-
-def parse_xml(name: str, content: bytes) -> tuple[etree._Element | None, list[str]]:
-    try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True)
-        return etree.fromstring(content, parser), []
-    except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else "?"
-        return None, [f"{name}: line {line}: malformed XML: {exc.msg}"]
-
-
-def _where(name: str, element: etree._Element) -> str:
-    return f"{name}: element '{element.get('id', element.tag)}' (line {element.sourceline})"
 
 
 def check_bpmn(
@@ -91,7 +75,7 @@ def _check_process(
 ) -> list[str]:
     problems: list[str] = []
     if not process.findall("bpmn:startEvent", NS):
-        problems.append(f"{_where(name, process)}: the process has no start event")
+        problems.append(f"{where(name, process)}: the process has no start event")
     problems += _check_gateways(name, process)
     problems += _check_timers(name, process)
     problems += _check_scripts(name, process)
@@ -150,7 +134,7 @@ def _names_one_of(
     """Every element whose property `prop` names something outside `allowed`."""
     known = ", ".join(sorted(allowed)) or "none"
     return [
-        f"{_where(name, element)}: {prop} {value!r} is not {what} (known: {known})"
+        f"{where(name, element)}: {prop} {value!r} is not {what} (known: {known})"
         for element in process.iter()
         if isinstance(element.tag, str)
         and (value := properties(element).get(prop)) is not None
@@ -173,13 +157,13 @@ def _check_due_from(name: str, process: etree._Element, files: Mapping[str, byte
             continue
         if DUE_PROPERTY not in props:
             problems.append(
-                f"{_where(name, element)}: {DUE_FROM_PROPERTY} needs a {DUE_PROPERTY} "
+                f"{where(name, element)}: {DUE_FROM_PROPERTY} needs a {DUE_PROPERTY} "
                 f"(how long after {due_from!r} the task is due)"
             )
         if due_from not in date_fields:
             known = ", ".join(sorted(date_fields)) or "none"
             problems.append(
-                f"{_where(name, element)}: {DUE_FROM_PROPERTY} {due_from!r} is not a date-time "
+                f"{where(name, element)}: {DUE_FROM_PROPERTY} {due_from!r} is not a date-time "
                 f"field of the process's forms (known: {known})"
             )
     return problems
@@ -191,7 +175,7 @@ def _check_human_tasks(name: str, process: etree._Element) -> list[str]:
     problems = []
     for task in process.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
         if task.get("id") not in in_lanes:
-            problems.append(f"{_where(name, task)}: a human task must be in a lane")
+            problems.append(f"{where(name, task)}: a human task must be in a lane")
     for element in process.iter():
         due = properties(element).get(DUE_PROPERTY) if isinstance(element.tag, str) else None
         if due is not None:
@@ -199,7 +183,7 @@ def _check_human_tasks(name: str, process: etree._Element) -> list[str]:
                 check_duration(due)
             except ValueError:
                 problems.append(
-                    f"{_where(name, element)}: {DUE_PROPERTY} {due!r} is not a "
+                    f"{where(name, element)}: {DUE_PROPERTY} {due!r} is not a "
                     f"duration in weeks, days, hours, minutes or seconds (e.g. P5D), "
                     f"or in working days (e.g. P1WD)"
                 )
@@ -222,7 +206,7 @@ def _check_gateways(name: str, process: etree._Element) -> list[str]:
             condition = flow.find("bpmn:conditionExpression", NS)
             if condition is None or not (condition.text or "").strip():
                 problems.append(
-                    f"{_where(name, gateway)}: outgoing flow '{flow_id}' (line "
+                    f"{where(name, gateway)}: outgoing flow '{flow_id}' (line "
                     f"{flow.sourceline}) has no condition and is not the default flow"
                 )
             else:
@@ -237,7 +221,7 @@ def _check_timers(name: str, process: etree._Element) -> list[str]:
         cycle = definition.find("bpmn:timeCycle", NS)
         if cycle is not None:  # next_timer_at cannot schedule repeating timers yet
             problems.append(
-                f"{_where(name, event)}: line {cycle.sourceline}: repeating timers "
+                f"{where(name, event)}: line {cycle.sourceline}: repeating timers "
                 f"(timeCycle) are not supported yet; use a timeDuration or timeDate"
             )
             continue
@@ -248,12 +232,12 @@ def _check_timers(name: str, process: etree._Element) -> list[str]:
             text = (node.text or "").strip()
             if _BARE_ISO.match(text):
                 problems.append(
-                    f"{_where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
+                    f"{where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
                     f'a quoted Python string, e.g. "{text}"'
                 )
             elif text.startswith(("${", "#{", "=")):
                 problems.append(
-                    f"{_where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
+                    f"{where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
                     f"a Python expression, e.g. {text.strip('${}#= ')}"
                 )
             else:
@@ -266,9 +250,9 @@ def _check_expression(name: str, element: etree._Element, text: str) -> list[str
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         return [
-            f"{_where(name, element)}: expression {text.strip()!r} is not valid Python: {exc.msg}"
+            f"{where(name, element)}: expression {text.strip()!r} is not valid Python: {exc.msg}"
         ]
-    return [f"{_where(name, element)}: {p}" for p in _unsafe_code(tree)]
+    return [f"{where(name, element)}: {p}" for p in _unsafe_code(tree)]
 
 
 def _check_scripts(name: str, process: etree._Element) -> list[str]:
@@ -287,9 +271,9 @@ def _check_scripts(name: str, process: etree._Element) -> list[str]:
         try:
             tree = ast.parse(text)
         except SyntaxError as exc:
-            problems.append(f"{_where(name, owner)}: script is not valid Python: {exc.msg}")
+            problems.append(f"{where(name, owner)}: script is not valid Python: {exc.msg}")
             continue
-        problems += [f"{_where(name, owner)}: {p}" for p in _unsafe_code(tree)]
+        problems += [f"{where(name, owner)}: {p}" for p in _unsafe_code(tree)]
     return problems
 
 
@@ -311,7 +295,7 @@ def _check_lanes(name: str, process: etree._Element) -> list[str]:
     lanes = installed().lanes
     known = ", ".join(sorted(lanes))
     return [
-        f"{_where(name, lane)}: lane '{lane.get('name')}' names no known role (known: {known})"
+        f"{where(name, lane)}: lane '{lane.get('name')}' names no known role (known: {known})"
         for lane in process.iter(f"{{{BPMN_NS}}}lane")
         if (lane.get("name") or "").strip() not in lanes
     ]
@@ -321,15 +305,15 @@ def _check_forms(name: str, process: etree._Element, files: Mapping[str, bytes])
     problems = []
     for element, form in form_references(process):
         if form not in files:
-            problems.append(f"{_where(name, element)}: form file '{form}' does not exist")
+            problems.append(f"{where(name, element)}: form file '{form}' does not exist")
             continue
         try:  # valid JSON that satisfies the form meta-schema (engine/forms/schema.py)
             spec = load_form_file(files[form])
         except DefinitionInvalid as exc:
-            used_by = _where(name, element)
+            used_by = where(name, element)
             problems += [f"{form}: {problem}, used by {used_by}" for problem in exc.problems]
             continue
-        problems += _check_form_rules(form, spec, _where(name, element))
+        problems += _check_form_rules(form, spec, where(name, element))
     return problems
 
 
@@ -365,41 +349,9 @@ def _check_operators(name: str, process: etree._Element) -> list[str]:
     operators = known_operators()
     known = ", ".join(sorted(operators))
     return [
-        f"{_where(name, operator.getparent().getparent())}: line {operator.sourceline}: "
+        f"{where(name, operator.getparent().getparent())}: line {operator.sourceline}: "
         f"service task operator {operator.get('id')!r} is unknown: no installed process "
         f"package registers it (known: {known})"
         for operator in process.iter(f"{{{SPIFF_NS}}}serviceTaskOperator")
         if operator.get("id") not in operators
     ]
-
-
-def properties(element: etree._Element) -> dict[str, str]:
-    return {
-        prop.get("name"): prop.get("value")
-        for prop in element.findall(
-            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS
-        )
-    }
-
-
-def form_references(process: etree._Element) -> list[tuple[etree._Element, str]]:
-    return [
-        (element, props[FORM_PROPERTY])
-        for element in process.iter()
-        if isinstance(element.tag, str) and FORM_PROPERTY in (props := properties(element))
-    ]
-
-
-def decision_references(root: etree._Element) -> set[str]:
-    return {
-        (node.text or "").strip()
-        for node in root.iter(f"{{{SPIFF_NS}}}calledDecisionId")
-        if (node.text or "").strip()
-    }
-
-
-def element_line(root: etree._Element, element_id: str | None) -> int | None:
-    if not element_id:
-        return None
-    found = root.xpath("//*[@id=$id]", id=element_id)
-    return found[0].sourceline if found else None

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bootstrap import Engine
-from engine.bpmn import runtime
+from engine.bpmn import runtime, serialization
 from engine.cases.permissions import acting_user, ensure_may_act, locked_open_task
 from engine.delivery.notifications import add_notification, is_confidential, task_details
 from engine.errors import (
@@ -68,7 +68,7 @@ def delegate_human_task(eng: Engine, task_id: str, username: str, to: str) -> No
         task.assignee = to
         definition = session.get(ProcessDefinition, instance.definition_id)
         data = runtime.task_data(
-            runtime.load_state(eng.cache.get(definition), instance.state), task_id
+            serialization.load_state(eng.cache.get(definition), instance.state), task_id
         )
         add_notification(
             session,

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.runtime import ServiceCall
+from engine.bpmn.scripting import ServiceCall
 from engine.delivery.notifications import add_notification, is_confidential, task_details
 from engine.errors import WorkflowFailed
 from engine.extensions import Operator, installed

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.bootstrap import Engine
-from engine.bpmn import runtime
+from engine.bpmn import runtime, serialization
 from engine.bpmn.definitions import (
     latest_definition,
 )
@@ -92,7 +92,7 @@ def complete_human_task(
         task, instance = locked_open_task(session, task_id)
         ensure_may_act(task, instance, actor)
         definition = session.get(ProcessDefinition, instance.definition_id)
-        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        workflow = serialization.load_state(eng.cache.get(definition), instance.state)
         element = definition.task_meta["elements"].get(task.element_id, {})
         schema = step_form(eng, definition, element.get("form"))
         context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id), now=now)

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.bootstrap import Engine
-from engine.bpmn import runtime
+from engine.bpmn import runtime, serialization
 from engine.bpmn.definitions import latest_definitions
 from engine.cases.services import may_start, show_instance, step_form, task_as_dict, why_may_not_act
 from engine.cases.visibility import SEES_ALL_CASES as SEES_ALL_CASES
@@ -127,7 +127,7 @@ def task_page(eng: Engine, task_id: str, username: str) -> dict[str, Any]:
                 f"Du kan ikkje utføre oppgåva «{task.name}».", "not_candidate", task=task.name
             )
         element = _element(definition, task)
-        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        workflow = serialization.load_state(eng.cache.get(definition), instance.state)
         data = (
             runtime.task_data(workflow, task_id)
             if task.status == "open"

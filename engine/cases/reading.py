@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.bootstrap import Engine
-from engine.bpmn import runtime
+from engine.bpmn import runtime, serialization
 from engine.errors import (
     NotFound,
 )
@@ -77,7 +77,7 @@ def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
         if instance is None:
             raise NotFound(f"Ukjend sak: {instance_id}", "unknown_case")
         definition = session.get(ProcessDefinition, instance.definition_id)
-        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        workflow = serialization.load_state(eng.cache.get(definition), instance.state)
         elements = runtime.element_states(workflow)
         tasks = session.scalars(
             select(HumanTask)

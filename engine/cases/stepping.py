@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bootstrap import Engine
-from engine.bpmn import runtime
+from engine.bpmn import runtime, scripting, serialization
 from engine.bpmn.definitions import (
     latest_definition,
     latest_definitions_started_by,
@@ -127,7 +127,7 @@ def _start_child(
     eng: Engine,
     session: Session,
     parent: ProcessInstance,
-    call: runtime.ServiceCall,
+    call: scripting.ServiceCall,
     actor: str,
     now: datetime,
 ) -> None:
@@ -226,7 +226,7 @@ def _deliver_to_parent(
     if parent is None or parent.status != "running":
         return None
     definition = session.get(ProcessDefinition, parent.definition_id)
-    workflow = runtime.load_state(eng.cache.get(definition), parent.state)
+    workflow = serialization.load_state(eng.cache.get(definition), parent.state)
     snapshot = runtime.deliver_message(workflow, message.name, message.payload, now)
     if snapshot is None:
         return None

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.bootstrap import Engine
-from engine.bpmn import runtime
+from engine.bpmn import runtime, serialization
 from engine.cases.permissions import SYSTEM
 from engine.cases.projections import update_instance
 from engine.cases.stepping import after_step
@@ -56,7 +56,7 @@ def _fire_instance_timers(eng: Engine, instance_id: int, now: datetime) -> list[
         if instance is None:  # another worker took it, or it moved on
             return []
         definition = session.get(ProcessDefinition, instance.definition_id)
-        workflow = runtime.load_state(eng.cache.get(definition), instance.state)
+        workflow = serialization.load_state(eng.cache.get(definition), instance.state)
         snapshot = runtime.fire_timers(workflow, now)
         if not snapshot.fired_timers:  # due time moved on; only the derived columns change
             update_instance(instance, definition, snapshot, now)

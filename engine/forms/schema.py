@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import parse_moment
 from engine.forms.context import Errors
-from engine.registers import consents, replies
+from engine.registers import consent_photos, replies
 from engine.store.models import Account, Unit, User
 
 # The JSON types a form field may have: what the web renderer and parse_submission can read.
@@ -90,7 +90,7 @@ FORMATS: dict[str, Format] = {
     "unit": Format(_text_format(_active_unit), "unknown_unit", True),
     "account": Format(_active_account, "unknown_account_value", True),
     "saved_reply": Format(_text_format(replies.is_selectable), "saved_reply_inactive", True),
-    "consent": Format(_text_format(consents.consent_exists), "unknown_consent_value", True),
+    "consent": Format(_text_format(consent_photos.consent_exists), "unknown_consent_value", True),
 }
 
 

@@ -9,6 +9,8 @@ see engine.texts.processes). Placeholders are {name}, filled by str.format.
 
 from __future__ import annotations
 
+import importlib.util
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ __all__ = [
 ]
 
 LOCALE = Path(__file__).resolve().parent / "locale"
+PACKAGE_ROOT = "workflows"  # the installed package of process folders (engine.extensions)
+MESSAGE_CONTEXT = "message"  # a process folder's own message codes (its checks' refusals)
 FALLBACK = "*"  # the template key of the text for a notification nobody wrote one for
 
 
@@ -44,9 +48,28 @@ def _engine_text(context: str | None, key: str, lang: str) -> str | None:
     return None
 
 
+@cache
+def _installed_packages() -> tuple[Path, ...]:
+    """The installed process packages' folders: their checks raise codes whose texts they
+    carry themselves (msgctxt "message"). Found by location, so this module imports none."""
+    spec = importlib.util.find_spec(PACKAGE_ROOT)
+    roots = spec.submodule_search_locations if spec else None
+    return tuple(sorted(folder for root in roots or () for folder in Path(root).glob("*/texts")))
+
+
+def _package_message(code: str, lang: str) -> str | None:
+    for candidate in dict.fromkeys((language(lang), DEFAULT_LANGUAGE)):
+        for folder in _installed_packages():
+            text = read(folder / f"{candidate}.po").get((MESSAGE_CONTEXT, code))
+            if text:
+                return text
+    return None
+
+
 def translate(code: str, params: dict[str, Any] | None = None, lang: str = DEFAULT_LANGUAGE) -> str:
-    """The message `code` in `lang`; an unknown code is a KeyError (a bug, not a user's)."""
-    text = _engine_text(None, code, lang)
+    """The message `code` in `lang`, the engine's or an installed process package's; an
+    unknown code is a KeyError (a bug, not a user's)."""
+    text = _engine_text(None, code, lang) or _package_message(code, lang)
     if text is None:
         raise KeyError(code)
     return text.format(**(params or {}))

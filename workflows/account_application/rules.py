@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.runtime import ServiceCall
+from engine.bpmn.scripting import ServiceCall
 from engine.extensions import Registry
 from engine.forms.builtin import active_accounts
 from engine.forms.context import Errors, FormContext, is_empty

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.runtime import ServiceCall
+from engine.bpmn.scripting import ServiceCall
 from engine.errors import WorkflowFailed
 from engine.extensions import Activity, Notice, Registry
 from engine.forms.context import Errors, FormContext

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.runtime import ServiceCall
+from engine.bpmn.scripting import ServiceCall
 from engine.clock import parse_moment
 from engine.errors import WorkflowFailed
 from engine.extensions import Activity, Registry

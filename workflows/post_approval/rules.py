@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn.runtime import ServiceCall
+from engine.bpmn.scripting import ServiceCall
 from engine.extensions import Registry
 from engine.forms.builtin import by_account_team
 from engine.forms.context import Errors, FormContext, is_empty
-from engine.registers import consents
+from engine.registers import consent_photos
 from engine.store import audit
 from engine.store.models import ProcessInstance
 
@@ -24,7 +24,7 @@ def _photo_consents(data: dict[str, Any], ctx: FormContext) -> Errors:
     what it does not change) cannot be sent for approval with a photo lacking one."""
     if data.get("action") == "withdraw":  # a withdrawn post publishes nothing
         return {}
-    return consents.photo_problems(ctx.session, ctx.data | data, ctx.moment())
+    return consent_photos.photo_problems(ctx.session, ctx.data | data, ctx.moment())
 
 
 def _photo_consents_at_approval(data: dict[str, Any], ctx: FormContext) -> Errors:
@@ -32,7 +32,7 @@ def _photo_consents_at_approval(data: dict[str, Any], ctx: FormContext) -> Error
     blocks the approval. Returning the post for changes is always possible."""
     if data.get("decision") != "approve":
         return {}
-    return consents.photo_problems(ctx.session, ctx.data, ctx.moment())
+    return consent_photos.photo_problems(ctx.session, ctx.data, ctx.moment())
 
 
 def _comment_when_returned(data: dict[str, Any], ctx: FormContext) -> Errors:
@@ -51,7 +51,7 @@ def _record_post_consents(
     session: Session, instance: ProcessInstance, call: ServiceCall, actor: str, now: datetime
 ) -> None:
     """G11: remember which consents the approved post relies on, photo by photo."""
-    recorded = consents.record_post_consents(session, instance, call.data, now)
+    recorded = consent_photos.record_post_consents(session, instance, call.data, now)
     audit.record(
         session,
         now,
