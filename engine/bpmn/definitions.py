@@ -6,6 +6,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,10 @@ def _bundles_for(bpmn: Path) -> list[Bundle]:
         if process.get("isExecutable", "true").lower() != "true":
             continue
         process_id = process.get("id")
+        if process_id is None:
+            raise DefinitionInvalid(
+                [f"{bpmn.name}: line {process.sourceline}: an executable process needs an id"]
+            )
         _parse_with_spiff(bpmn.name, root, process_id, files)
         bundles.append(
             Bundle(
@@ -148,7 +153,12 @@ def _add_decisions(
         if dmn_root is None:
             problems += dmn_problems
             continue
-        ids = {d.get("id") for ns in DMN_NAMESPACES for d in dmn_root.iter(f"{{{ns}}}decision")}
+        ids = {
+            decision_id
+            for ns in DMN_NAMESPACES
+            for d in dmn_root.iter(f"{{{ns}}}decision")
+            if (decision_id := d.get("id")) is not None
+        }
         if ids & wanted:
             files[dmn.name] = dmn.read_bytes()
             found |= ids
@@ -192,17 +202,18 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
     elements: dict[str, Any] = {}
     start_form = None
     for element in process:
-        if not isinstance(element.tag, str) or element.get("id") is None:
+        element_id = element.get("id")
+        if not isinstance(element.tag, str) or element_id is None:
             continue
         kind = etree.QName(element).localname
         if kind in ("laneSet", "sequenceFlow", "documentation", "extensionElements"):
             continue
         props = properties(element)
         doc = element.find("bpmn:documentation", NS)
-        elements[element.get("id")] = {
+        elements[element_id] = {
             "type": kind,
-            "name": element.get("name") or element.get("id"),
-            "lane": lanes.get(element.get("id")),
+            "name": element.get("name") or element_id,
+            "lane": lanes.get(element_id),
             "documentation": (doc.text or "").strip() if doc is not None else None,
             "form": props.get(FORM_PROPERTY),
             "due_in": props.get(DUE_PROPERTY),
@@ -234,7 +245,9 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
     }
 
 
-def deploy_bundles(session: Session, bundles: list[Bundle], actor: str, now) -> list[DeployResult]:
+def deploy_bundles(
+    session: Session, bundles: list[Bundle], actor: str, now: datetime
+) -> list[DeployResult]:
     """Store each bundle once, keyed by content hash; a changed bundle gets the next version."""
     results = []
     for bundle in bundles:

@@ -9,6 +9,8 @@ every problem can name the file, the element id and the line.
 
 from __future__ import annotations
 
+from typing import cast
+
 from lxml import etree
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -43,11 +45,14 @@ def where(name: str, element: etree._Element) -> str:
 
 
 def properties(element: etree._Element) -> dict[str, str]:
+    """The element's spiffworkflow:property values by name; one without a name or a value says
+    nothing (SpiffWorkflow's parser reads both and refuses a diagram that lacks either)."""
     return {
-        prop.get("name"): prop.get("value")
+        name: value
         for prop in element.findall(
             "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS
         )
+        if (name := prop.get("name")) is not None and (value := prop.get("value")) is not None
     }
 
 
@@ -70,5 +75,7 @@ def decision_references(root: etree._Element) -> set[str]:
 def element_line(root: etree._Element, element_id: str | None) -> int | None:
     if not element_id:
         return None
-    found = root.xpath("//*[@id=$id]", id=element_id)
-    return found[0].sourceline if found else None
+    # lxml types xpath() as any XPath result; a path that selects elements gives a list of them.
+    found = cast("list[etree._Element]", root.xpath("//*[@id=$id]", id=element_id))
+    # lxml-stubs leave sourceline's type as `...`; lxml documents it as an int, or None.
+    return cast("int | None", found[0].sourceline) if found else None

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.task import Task, TaskState
 
 from engine.bpmn.parsing import ParsedBundle, spiff_message
 from engine.bpmn.scripting import RecordingScriptEngine, ServiceCall
@@ -41,8 +41,9 @@ _engine_now: ContextVar[datetime | None] = ContextVar("someflyt_engine_now", def
 
 
 class _ClockedDatetime(datetime):
+    # override: a plain datetime, not this subclass (typeshed's Self); Spiff only compares it.
     @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
         fixed = _engine_now.get()
         if fixed is None:
             return datetime.now(tz)
@@ -56,7 +57,7 @@ _AT_DUE_TIME = timedelta(microseconds=1)
 @contextmanager
 def engine_time(now: datetime) -> Iterator[None]:
     """Let SpiffWorkflow believe it is `now` for the duration of the block."""
-    spiff_timer.datetime = _ClockedDatetime  # type: ignore[attr-defined]  (idempotent)
+    spiff_timer.datetime = _ClockedDatetime  # idempotent
     token = _engine_now.set(now)
     try:
         yield
@@ -170,7 +171,7 @@ def _waiting_timer_ids(workflow: BpmnWorkflow) -> dict[str, str]:
     }
 
 
-def _is_timer(task) -> bool:
+def _is_timer(task: Task) -> bool:
     event_definition = getattr(task.task_spec, "event_definition", None)
     return isinstance(event_definition, spiff_timer.TimerEventDefinition)
 
@@ -218,7 +219,8 @@ def _outcome(workflow: BpmnWorkflow) -> str | None:
     if not ends:
         return None
     last = max(ends, key=lambda task: task.last_state_change)
-    return last.task_spec.bpmn_name or last.task_spec.bpmn_id
+    name: str | None = last.task_spec.bpmn_name or last.task_spec.bpmn_id  # Spiff's str fields
+    return name
 
 
 def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:

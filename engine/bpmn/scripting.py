@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.task import Task
 
 from engine.clock import add_duration, parse_moment
 
@@ -75,7 +76,8 @@ def due_after(moment: str, duration: str) -> str:
 SCRIPT_FUNCTIONS = {"due_after": due_after}
 
 
-class RecordingScriptEngine(PythonScriptEngine):
+# SpiffWorkflow is untyped (pyproject.toml), so its base class is Any to mypy.
+class RecordingScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """Evaluates diagram expressions; service tasks are recorded, not executed, here."""
 
     def __init__(self) -> None:
@@ -84,7 +86,13 @@ class RecordingScriptEngine(PythonScriptEngine):
         )
         self.calls: list[ServiceCall] = []
 
-    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):  # type: ignore[override]
+    def call_service(
+        self,
+        task: Task,
+        operation_name: str,  # Spiff's service task always passes its operator's id
+        operation_params: dict[str, dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> str:
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         self.calls.append(
             ServiceCall(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -22,16 +23,17 @@ from engine.bpmn.scripting import RecordingScriptEngine
 from engine.errors import WorkflowFailed
 
 
-class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+# SpiffWorkflow is untyped (pyproject.toml), so its base class is Any to mypy.
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
     """Stores a workflow without its spec; the spec comes from the cached definition."""
 
-    def to_dict(self, workflow):
-        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = super(BpmnWorkflowConverter, self).to_dict(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct, bundle: ParsedBundle | None = None):
+    def from_dict(self, dct: dict[str, Any], bundle: ParsedBundle | None = None) -> BpmnWorkflow:
         if bundle is None:
             raise ValueError("a spec-less workflow needs its bundle to be restored")
         workflow = self.target_class(bundle.spec, bundle.subprocess_specs, deserializing=True)

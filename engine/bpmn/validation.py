@@ -107,9 +107,10 @@ def _form_fields(process: etree._Element, files: Mapping[str, bytes]) -> dict[st
 def _check_separate_from(name: str, process: etree._Element) -> list[str]:
     """separateFrom must name a user or manual task of the same process."""
     human = {
-        element.get("id")
+        element_id
         for kind in ("userTask", "manualTask")
         for element in process.iter(f"{{{BPMN_NS}}}{kind}")
+        if (element_id := element.get("id")) is not None
     }
     return _names_one_of(
         name, process, SEPARATE_FROM_PROPERTY, human, "a user task of this process"
@@ -204,20 +205,21 @@ def _check_gateways(name: str, process: etree._Element) -> list[str]:
             if flow is None or flow_id == default:
                 continue
             condition = flow.find("bpmn:conditionExpression", NS)
-            if condition is None or not (condition.text or "").strip():
+            text = condition.text if condition is not None else None
+            if text is None or not text.strip():
                 problems.append(
                     f"{where(name, gateway)}: outgoing flow '{flow_id}' (line "
                     f"{flow.sourceline}) has no condition and is not the default flow"
                 )
             else:
-                problems += _check_expression(name, flow, condition.text)
+                problems += _check_expression(name, flow, text)
     return problems
 
 
 def _check_timers(name: str, process: etree._Element) -> list[str]:
     problems = []
     for definition in process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
-        event = definition.getparent()
+        event = _parent(definition)
         cycle = definition.find("bpmn:timeCycle", NS)
         if cycle is not None:  # next_timer_at cannot schedule repeating timers yet
             problems.append(
@@ -264,7 +266,7 @@ def _check_scripts(name: str, process: etree._Element) -> list[str]:
             scripts.append((task, script.text))
     for tag in ("preScript", "postScript"):
         for node in process.iter(f"{{{SPIFF_NS}}}{tag}"):
-            owner = node.getparent().getparent()
+            owner = _parent(_parent(node))  # the task, around its extensionElements
             if node.text:
                 scripts.append((owner, node.text))
     for owner, text in scripts:
@@ -349,9 +351,17 @@ def _check_operators(name: str, process: etree._Element) -> list[str]:
     operators = known_operators()
     known = ", ".join(sorted(operators))
     return [
-        f"{where(name, operator.getparent().getparent())}: line {operator.sourceline}: "
+        f"{where(name, _parent(_parent(operator)))}: line {operator.sourceline}: "
         f"service task operator {operator.get('id')!r} is unknown: no installed process "
         f"package registers it (known: {known})"
         for operator in process.iter(f"{{{SPIFF_NS}}}serviceTaskOperator")
         if operator.get("id") not in operators
     ]
+
+
+def _parent(element: etree._Element) -> etree._Element:
+    """The element around `element`; every element these checks meet lies inside a process."""
+    parent = element.getparent()
+    if parent is None:
+        raise ValueError(f"element '{element.tag}' (line {element.sourceline}) has no parent")
+    return parent

@@ -67,6 +67,7 @@ def delegate_human_task(eng: Engine, task_id: str, username: str, to: str) -> No
             raise FormInvalid({"to": ("not_candidate_delegate", {"value": to, "task": task.name})})
         task.assignee = to
         definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None  # the instance's foreign key
         data = runtime.task_data(
             serialization.load_state(eng.cache.get(definition), instance.state), task_id
         )
@@ -124,6 +125,7 @@ def refresh_candidates(session: Session, now: datetime) -> list[str]:
     named: dict[str, set[str]] = {}
     for task in open_tasks:
         instance = session.get(ProcessInstance, task.instance_id)
+        assert instance is not None  # the task's foreign key
         named[task.id] = candidates_for(task.candidate_rule, instance.started_by, session)
     away = absent_users(session, set().union(*named.values()), now)
     for task in open_tasks:

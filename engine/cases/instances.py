@@ -19,6 +19,7 @@ from engine.errors import (
     PermissionDenied,
 )
 from engine.forms import validation as forms
+from engine.forms.context import FormContext
 from engine.store import audit
 from engine.store.models import (
     ProcessDefinition,
@@ -40,7 +41,7 @@ def open_instance(
     starter: User,
     data: dict[str, Any],
     *,
-    context: forms.FormContext | None = None,
+    context: FormContext | None = None,
     via: str | None = None,
     audit_detail: dict[str, Any] | None = None,
 ) -> ProcessInstance:
@@ -59,7 +60,7 @@ def open_instance(
             f"Du kan ikkje starte «{definition.name}».", "may_not_start", process=definition.name
         )
     schema = step_form(eng, definition, definition.task_meta.get("start_form"))
-    context = context or forms.FormContext(session, starter, {}, now=now)
+    context = context or FormContext(session, starter, {}, now=now)
     cleaned = forms.validate(schema, data, context)
     cleaned["applicant"] = starter.username
     return create_instance(
@@ -92,10 +93,11 @@ def complete_human_task(
         task, instance = locked_open_task(session, task_id)
         ensure_may_act(task, instance, actor)
         definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None  # the instance's foreign key
         workflow = serialization.load_state(eng.cache.get(definition), instance.state)
         element = definition.task_meta["elements"].get(task.element_id, {})
         schema = step_form(eng, definition, element.get("form"))
-        context = forms.FormContext(session, actor, runtime.task_data(workflow, task_id), now=now)
+        context = FormContext(session, actor, runtime.task_data(workflow, task_id), now=now)
         cleaned = forms.validate(schema, data, context)
         snapshot = runtime.complete_task(workflow, task_id, cleaned, now)
         audit.record(

@@ -37,6 +37,8 @@ def locked_open_task(session: Session, task_id: str) -> tuple[HumanTask, Process
         select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
     )
     task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).with_for_update())
+    # Found just above, and neither row is ever deleted; the instance is the task's foreign key.
+    assert instance is not None and task is not None
     if task.status != "open":
         raise TaskAlreadyCompleted(task.name, task.completed_by)
     return task, instance

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.bootstrap import Engine
 from engine.bpmn import runtime, serialization
-from engine.bpmn.definitions import latest_definitions
+from engine.bpmn.deployed import latest_definitions
 from engine.cases.services import may_start, show_instance, step_form, task_as_dict, why_may_not_act
 from engine.cases.visibility import SEES_ALL_CASES as SEES_ALL_CASES
 from engine.cases.visibility import may_view_case, sees_all_cases
@@ -36,6 +36,18 @@ def _ensure_may_view(session: Session, user: User, instance_id: int) -> ProcessI
         raise NotFound(f"Ukjend sak: {instance_id}", "unknown_case")
     if not may_view_case(session, user, instance_id):
         raise PermissionDenied("Du har ikkje tilgang til denne saka.", "not_your_case")
+    return instance
+
+
+def _definition(session: Session, instance: ProcessInstance) -> ProcessDefinition:
+    definition = session.get(ProcessDefinition, instance.definition_id)
+    assert definition is not None  # the instance's foreign key
+    return definition
+
+
+def _task_instance(session: Session, task: HumanTask) -> ProcessInstance:
+    instance = session.get(ProcessInstance, task.instance_id)
+    assert instance is not None  # the task's foreign key
     return instance
 
 
@@ -88,13 +100,14 @@ def task_form(eng: Engine, task_id: str) -> FormSpec:
         task = session.get(HumanTask, task_id)
         if task is None:
             raise NotFound(f"Ukjend oppgåve: {task_id}", "unknown_task")
-        instance = session.get(ProcessInstance, task.instance_id)
-        definition = session.get(ProcessDefinition, instance.definition_id)
+        instance = _task_instance(session, task)
+        definition = _definition(session, instance)
         return step_form(eng, definition, _element(definition, task).get("form"))
 
 
 def _element(definition: ProcessDefinition, task: HumanTask) -> dict[str, Any]:
-    return definition.task_meta["elements"].get(task.element_id, {})
+    element: dict[str, Any] = definition.task_meta["elements"].get(task.element_id, {})
+    return element
 
 
 def _forms(eng: Engine, definition: ProcessDefinition) -> dict[str, FormSpec]:
@@ -117,8 +130,8 @@ def task_page(eng: Engine, task_id: str, username: str) -> dict[str, Any]:
         task = session.get(HumanTask, task_id)
         if task is None:
             raise NotFound(f"Ukjend oppgåve: {task_id}", "unknown_task")
-        instance = session.get(ProcessInstance, task.instance_id)
-        definition = session.get(ProcessDefinition, instance.definition_id)
+        instance = _task_instance(session, task)
+        definition = _definition(session, instance)
         refusal = why_may_not_act(task, instance, user) if task.status == "open" else None
         may_act = task.status == "open" and refusal is None
         did_it = task.status != "open" and username == task.completed_by
@@ -216,7 +229,7 @@ def case_page(eng: Engine, instance_id: int, username: str) -> dict[str, Any]:
     with eng.reading() as session:
         user = get_user(session, username)
         instance = _ensure_may_view(session, user, instance_id)
-        definition = session.get(ProcessDefinition, instance.definition_id)
+        definition = _definition(session, instance)
         process_name = definition.name
         forms = _forms(eng, definition)
         everything = sees_all_cases(user)
@@ -261,9 +274,9 @@ def _linked_cases(session: Session, user: User, instance: ProcessInstance) -> li
 
 def _may_open(task: dict[str, Any], username: str) -> bool:
     if task["status"] != "open":
-        return task["completed_by"] == username
+        return bool(task["completed_by"] == username)
     if task["assignee"]:
-        return task["assignee"] == username
+        return bool(task["assignee"] == username)
     return username in task["candidates"]
 
 
@@ -272,7 +285,7 @@ def case_diagram(eng: Engine, instance_id: int, username: str, lang: str = "nn")
     with eng.reading() as session:
         user = get_user(session, username)
         instance = _ensure_may_view(session, user, instance_id)
-        definition = session.get(ProcessDefinition, instance.definition_id)
+        definition = _definition(session, instance)
         # A bundle holds exactly one BPMN file, beside the DMN tables and forms it uses.
         xml = next(text for name, text in definition.files.items() if name.endswith(".bpmn"))
         return eng.texts.diagram(instance.process_id, xml, lang)

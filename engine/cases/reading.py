@@ -77,6 +77,7 @@ def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
         if instance is None:
             raise NotFound(f"Ukjend sak: {instance_id}", "unknown_case")
         definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None  # the instance's foreign key
         workflow = serialization.load_state(eng.cache.get(definition), instance.state)
         elements = runtime.element_states(workflow)
         tasks = session.scalars(

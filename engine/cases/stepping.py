@@ -226,6 +226,7 @@ def _deliver_to_parent(
     if parent is None or parent.status != "running":
         return None
     definition = session.get(ProcessDefinition, parent.definition_id)
+    assert definition is not None  # the instance's foreign key
     workflow = serialization.load_state(eng.cache.get(definition), parent.state)
     snapshot = runtime.deliver_message(workflow, message.name, message.payload, now)
     if snapshot is None:

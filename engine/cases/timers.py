@@ -56,6 +56,7 @@ def _fire_instance_timers(eng: Engine, instance_id: int, now: datetime) -> list[
         if instance is None:  # another worker took it, or it moved on
             return []
         definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None  # the instance's foreign key
         workflow = serialization.load_state(eng.cache.get(definition), instance.state)
         snapshot = runtime.fire_timers(workflow, now)
         if not snapshot.fired_timers:  # due time moved on; only the derived columns change
@@ -79,6 +80,7 @@ def _mark_failed(eng: Engine, instance_id: int, reason: str, now: datetime) -> N
     """Park an instance whose state or diagram fails, so it stops being picked, and say why."""
     with eng.transaction() as session:
         instance = session.get(ProcessInstance, instance_id, with_for_update=True)
+        assert instance is not None  # the sweep just read its id, and instances are never deleted
         instance.status = "failed"
         instance.next_timer_at = None
         audit.record(

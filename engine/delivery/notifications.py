@@ -84,11 +84,11 @@ def is_confidential(data: dict[str, Any]) -> bool:
 
 def unread_count(eng: Engine, username: str) -> int:
     with eng.reading() as session:
-        return session.scalar(
+        return session.execute(
             select(func.count())
             .select_from(OutboxMessage)
             .where(OutboxMessage.recipient == username, OutboxMessage.read_at.is_(None))
-        )
+        ).scalar_one()  # a count always has its one row
 
 
 def for_user(eng: Engine, username: str, limit: int = 100) -> list[dict[str, Any]]:

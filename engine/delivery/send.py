@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, or_, select, update
 
 from engine import texts
 from engine.bootstrap import Engine
@@ -98,7 +98,7 @@ def _claim(eng: Engine, outbox_id: int) -> Claim | None:
     now = eng.clock.now()
     with eng.transaction() as session:
         # One UPDATE decides who delivers: a second worker with the same id changes no row.
-        claimed = session.execute(
+        result = session.execute(
             update(OutboxMessage)
             .where(
                 OutboxMessage.id == outbox_id,
@@ -113,10 +113,13 @@ def _claim(eng: Engine, outbox_id: int) -> Claim | None:
                 lease_until=now + timedelta(seconds=eng.settings.mail.lease_seconds),
                 attempts=OutboxMessage.attempts + 1,
             )
-        ).rowcount
-        if not claimed:
+        )
+        # An UPDATE gives a CursorResult (its rowcount); Session.execute is typed as any Result.
+        assert isinstance(result, CursorResult)
+        if not result.rowcount:
             return None
         row = session.get(OutboxMessage, outbox_id)
+        assert row is not None  # the UPDATE above just changed it, in this transaction
         person = session.get(User, row.recipient)
         address = person.email if person else ""
         # Composed in the language the recipient chose (their page), Nynorsk for anyone else.
@@ -151,6 +154,8 @@ def _failed_attempt(eng: Engine, claim: Claim, error: str) -> str:
     settings = eng.settings.mail
     with eng.transaction() as session:
         row = session.get(OutboxMessage, claim.outbox_id, with_for_update=True)
+        if row is None:  # outbox rows are never deleted, and this one was claimed
+            raise LookupError(f"outbox message {claim.outbox_id} vanished after its claim")
         if row.attempts != claim.attempt or row.status != "sending":
             return "superseded"  # our lease ran out and another worker took over
         row.last_error = error[:2000]

@@ -118,7 +118,8 @@ def _min_words(
 _TYPES = Draft202012Validator.TYPE_CHECKER.redefine(
     "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
 )
-FormValidator = validators.extend(
+# no-untyped-call: types-jsonschema leaves validators.extend unannotated; it returns a class.
+FormValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator, validators={"x-minWords": _min_words}, type_checker=_TYPES
 )
 
@@ -139,6 +140,7 @@ def _code(error: ValidationError) -> tuple[str, dict[str, Any]] | None:
     if keyword == "type":
         return ("type", {"expected": value})
     if keyword == "enum":
+        assert isinstance(value, Iterable)  # an enum error carries the schema's enum array
         return ("enum", {"choices": ", ".join(map(str, value))})
     if keyword == "format" and value in FORMATS:
         fmt = FORMATS[value]
@@ -152,7 +154,7 @@ def _code(error: ValidationError) -> tuple[str, dict[str, Any]] | None:
 
 # Which of a field's errors it reports: the first in this order, as the form reads best (a
 # wrong type before a wrong length); an array's own rules before those of its items.
-_ORDER = ("type", "enum", "minLength", "maxLength", "x-minWords", "format")
+_ORDER: tuple[str, ...] = ("type", "enum", "minLength", "maxLength", "x-minWords", "format")
 _ORDER += ("minItems", "uniqueItems", "items")
 
 
@@ -176,7 +178,9 @@ def field_errors(schema: Mapping[str, Any], values: Mapping[str, Any], session: 
     for error in checking.iter_errors(dict(values)):
         if not error.absolute_path:
             if error.validator == "required":
-                for name in error.validator_value:
+                required = error.validator_value
+                assert isinstance(required, Iterable)  # a required error carries the names
+                for name in required:
                     if name not in values:
                         errors.setdefault(name, ("required", {}))
             continue

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.bootstrap import Engine
 from engine.cases.services import refresh_candidates
 from engine.errors import FormInvalid, NotFound, PermissionDenied, SomeflytError
+from engine.forms.context import Errors
 from engine.people.lanes import ROLES, is_read_only
 from engine.people.passwords import hash_password, verify_password
 from engine.store import audit
@@ -34,8 +35,8 @@ def _admin(session: Session, username: str) -> User:
     return user
 
 
-def _person_errors(session: Session, fields: dict[str, Any]) -> dict[str, tuple[str, dict]]:
-    errors: dict[str, tuple[str, dict]] = {}
+def _person_errors(session: Session, fields: dict[str, Any]) -> Errors:
+    errors: Errors = {}
     if not (fields.get("full_name") or "").strip():
         errors["full_name"] = ("required", {})
     if not _EMAIL.match(fields.get("email") or ""):
@@ -166,7 +167,7 @@ def create_unit(eng: Engine, admin: str, fields: dict[str, Any]) -> str:
     with eng.transaction() as session:
         _admin(session, admin)
         unit_id = (fields.get("id") or "").strip()
-        errors: dict[str, tuple[str, dict]] = {}
+        errors: Errors = {}
         if not _IDENTIFIER.match(unit_id):
             errors["id"] = ("identifier", {})
         elif session.get(Unit, unit_id) is not None:
@@ -246,8 +247,8 @@ def authenticate(eng: Engine, username: str, password: str) -> str | None:
     now = eng.clock.now()
     with eng.transaction() as session:
         user = session.get(User, username)
-        known = user is not None and user.active
-        ok = verify_password(user.password_hash if known else None, password)
+        stored = user.password_hash if user is not None and user.active else None
+        ok = verify_password(stored, password)
         audit.record(
             session,
             now,

@@ -26,6 +26,7 @@ from engine.cases import services
 from engine.clock import parse_moment
 from engine.errors import Conflict, FormInvalid, NotFound, PermissionDenied, Unauthorized
 from engine.forms import validation as forms
+from engine.forms.context import FormContext
 from engine.people.lanes import get_user, is_read_only
 from engine.store import audit
 from engine.store.models import Account, ApiToken, InboundMessage, User
@@ -211,13 +212,15 @@ def _register(eng: Engine, secret: str, payload: Any) -> Registration:
                 "Koplingsnøkkelen høyrer til ein annan konto.", "token_other_account"
             )
         account = session.get(Account, token.account_id)
+        assert account is not None  # the token's foreign key; accounts are closed, never deleted
         if account.status != "active":
             raise Conflict(
                 "Kontoen er ikkje aktiv i kontoregisteret og tek ikkje imot førespurnader.",
                 "account_closed",
             )
         owner = session.get(User, account.owner)  # may have left; the case is still theirs
-        context = forms.FormContext(
+        assert owner is not None  # the account's foreign key: one who left is deactivated
+        context = FormContext(
             session, owner, {}, now=eng.clock.now(), connector_account_id=account.id
         )
         if envelope:  # report the whole payload's problems at once, then stop
@@ -303,7 +306,7 @@ def _collect_form_errors(
     eng: Engine,
     session: Session,
     fields: dict[str, Any],
-    context: forms.FormContext,
+    context: FormContext,
     errors: Errors,
 ) -> None:
     """Add the start form's field errors to `errors` (the envelope's come first)."""

@@ -375,7 +375,7 @@ def withdraw_consent(eng: Engine, username: str, consent_id: int, reason: str) -
             photos_by_post.setdefault(link.instance_id, []).append(link.photo)
         started = []
         for post_id, photos in photos_by_post.items():
-            post = session.get(ProcessInstance, post_id)
+            post = session.get_one(ProcessInstance, post_id)  # the link's foreign key: it exists
             data = {
                 "account_id": post.account_id,
                 "post_id": post_id,

@@ -124,23 +124,23 @@ def placeholder_error(text: str) -> tuple[str, dict[str, Any]] | None:
 
 def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The editable fields, trimmed and checked; every problem is reported at once."""
-    cleaned = {name: str(fields.get(name) or "").strip() for name in FIELDS}
-    cleaned["tone"] = cleaned["tone"] or None
+    texts = {name: str(fields.get(name) or "").strip() for name in FIELDS}
+    tone = texts["tone"] or None
     errors: Errors = {}
-    if cleaned["purpose"] not in PURPOSES:
+    if texts["purpose"] not in PURPOSES:
         errors["purpose"] = ("enum", {"choices": ", ".join(PURPOSES)})
-    if cleaned["tone"] is not None and cleaned["tone"] not in TONES:
+    if tone is not None and tone not in TONES:
         errors["tone"] = ("enum", {"choices": ", ".join(TONES)})
     for name, limit in (("title_nn", MAX_TITLE), ("title_nb", MAX_TITLE)):
-        errors.update(_text_error(name, cleaned[name], limit))
+        errors.update(_text_error(name, texts[name], limit))
     for name in ("text_nn", "text_nb"):
-        errors.update(_text_error(name, cleaned[name], MAX_TEXT))
-        problem = placeholder_error(cleaned[name])
+        errors.update(_text_error(name, texts[name], MAX_TEXT))
+        problem = placeholder_error(texts[name])
         if problem and name not in errors:
             errors[name] = problem
     if errors:
         raise FormInvalid(errors)
-    return cleaned
+    return {**texts, "tone": tone}
 
 
 def _text_error(name: str, value: str, limit: int) -> Errors:

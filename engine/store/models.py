@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -129,7 +130,9 @@ class ProcessInstance(Base):
     state: Mapped[str] = mapped_column(Text)  # SpiffWorkflow JSON, without the spec
 
     # Optimistic concurrency: an UPDATE that finds another version fails instead of overwriting.
-    __mapper_args__: ClassVar = {"version_id_col": version}
+    # Read-only, as a mutable class attribute would want ClassVar, which the declarative base's
+    # own annotation of __mapper_args__ (an instance attribute) does not allow.
+    __mapper_args__ = MappingProxyType({"version_id_col": version})
 
 
 class HumanTask(Base):

@@ -34,7 +34,11 @@ def _read(path: Path, _mtime: int, _size: int) -> dict[Key, str]:
     return {
         (message.context, message.id): message.string
         for message in catalog
-        if isinstance(message.id, str) and message.id and message.string and not message.fuzzy
+        if isinstance(message.id, str)
+        and message.id
+        and isinstance(message.string, str)  # a plural entry's id and string are tuples
+        and message.string
+        and not message.fuzzy
     }
 
 
