@@ -297,7 +297,7 @@ def test_forum_pause_pages(
     _goto(owner, f"/tasks/{publish['id']}")
     axe.check(owner, "forum-pause-publish")
     _goto(owner, "/accounts/")
-    expect(owner.locator("main table .paused")).to_have_count(1)
+    expect(owner.locator("main table .activity")).to_have_count(1)
     axe.check(owner, "registry-paused")
     _goto(owner, f"/cases/{instance_id}")
     wait_for_diagram(owner)
