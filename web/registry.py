@@ -53,13 +53,9 @@ def show(account_id: int) -> str:
     )
 
 
-def account_processes(username: str) -> list[dict[str, str | None]]:
+def account_processes(username: str) -> list[dict[str, str]]:
     return [
-        {
-            "process_id": process.process_id,
-            "title": form_title(process.form, lang()),
-            "documentation": process.documentation,
-        }
+        {"process_id": process.process_id, "title": form_title(process.form, lang())}
         for process in queries.startable_processes(engine(), username)
         if "account_id" in process.form.fields
     ]
