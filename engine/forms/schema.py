@@ -4,8 +4,8 @@ Three things live here: the meta-schema a form file must satisfy to be deployed 
 2020-12 meta-schema plus the shapes of our `x-` keywords), the validator class that checks a
 submission against a form (standard keywords, `x-minWords`, and a format checker for our
 formats, several of which look in the database), and the mapping of the library's errors to
-the message codes of engine/texts/messages.py. Defaults, `x-checks` and `x-derive` are applied
-around the validation by engine/forms/validation.py.
+the message codes of the engine catalogue (engine.texts). Defaults, `x-checks` and
+`x-derive` are applied around the validation by engine/forms/validation.py.
 """
 
 from __future__ import annotations
