@@ -57,6 +57,9 @@ class Activity:
     params: dict[str, Any]
     instance_id: int | None = None
     until: datetime | None = None
+    # Whether everyone signed in may read it (a forum paused, a crisis hold); otherwise only
+    # the account's team and those who see every case (how many inquiries are open).
+    public: bool = True
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ def web_app(eng: Engine | None = None, **overrides: object) -> Flask:
     """The web app whose notifications go to the Celery broker as soon as they are committed
     (the beat sweep finds any that were missed)."""
     eng = eng or bootstrap()
-    app = create_app(eng, BROKER_CHECK=broker_ok, **overrides)
+    overrides.setdefault("BROKER_CHECK", broker_ok)
+    app = create_app(eng, **overrides)
     if app.config["ENQUEUE_NOTIFICATIONS"] and eng.on_outbox is None:
         eng.on_outbox = enqueue_deliveries
     return app

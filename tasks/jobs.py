@@ -1,4 +1,4 @@
-"""The jobs. Stable names, ids as arguments, one unit of work each (see engine.delivery for
+"""The jobs. Stable names, ids as arguments, one unit of work each (see engine.delivery.send for
 why a delivery has a claim before and a record after the SMTP conversation)."""
 
 from __future__ import annotations

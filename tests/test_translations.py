@@ -16,7 +16,7 @@ from lxml import etree
 from engine import texts
 from engine.bpmn.validation import BPMN_NS, SPIFF_NS
 from engine.config import PROJECT_ROOT
-from engine.texts import LANGUAGES, MESSAGE_CONTEXT, translate
+from engine.texts import HISTORY_CONTEXT, LANGUAGES, MESSAGE_CONTEXT, translate
 from engine.texts.processes import TEMPLATE_CONTEXTS, ProcessTexts, context_of
 
 CATALOGUES = PROJECT_ROOT / "web" / "translations"
@@ -161,7 +161,11 @@ def test_every_name_and_instruction_of_a_diagram_has_its_texts(folder: Path) -> 
     differing = sorted(str(key) for key in wanted if source[key] != wanted[key])
     assert not differing, f"{folder.name}/texts/nn.po: not the diagram's wording: {differing}"
     # Notifications and the refusals of the package's own checks are keyed by code, not element.
-    kept = {key for key in source if key[0] not in (*TEMPLATE_CONTEXTS, MESSAGE_CONTEXT)}
+    kept = {
+        key
+        for key in source
+        if key[0] not in (*TEMPLATE_CONTEXTS, MESSAGE_CONTEXT, HISTORY_CONTEXT)
+    }
     stale = sorted(str(key) for key in kept - wanted.keys())
     assert not stale, f"{folder.name}/texts: entries for no element of the diagram: {stale}"
 
@@ -202,3 +206,13 @@ def test_a_process_package_carries_the_messages_of_its_own_checks() -> None:
     assert said["nn"].startswith("Berre eigaren av kontoen")
     assert said["nb"].startswith("Bare eieren av kontoen")
     assert said["en"].startswith("Only the account's owner")
+
+
+def test_a_process_package_names_the_events_it_records_in_a_case_history() -> None:
+    """The history shows "Account closed in the registry", not the event's code."""
+    said = {lang: texts.package_text(HISTORY_CONTEXT, "account_closed", lang) for lang in LANGUAGES}
+    assert said == {
+        "nn": "Kontoen er avvikla i kontoregisteret",
+        "nb": "Kontoen er avviklet i kontoregisteret",
+        "en": "Account closed in the registry",
+    }

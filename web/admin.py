@@ -1,7 +1,7 @@
 """Administration: people, their groups (roles) and units, and deploying new diagram versions.
 
-Every change goes through engine.directory or engine.services, which audit it and let open
-tasks follow group changes at once."""
+Every change goes through engine.people.directory or engine.cases.services, which audit it
+and let open tasks follow group changes at once."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Samtykkeregister: the consents that photos of people on the official accounts rely on (G11).
 
-Account teams, the comms section, admins and auditors read it (engine.consents decides what
-each may see and do, and audits every change); registering and withdrawing are for all of
-them except auditors. A withdrawal starts a removal task for every post that used the consent.
+Account teams, the comms section, admins and auditors read it (engine.registers.consents
+decides what each may see and do, and audits every change); registering and withdrawing are
+for all of them except auditors. A withdrawal starts a removal task for every post that used
+the consent.
 """
 
 from __future__ import annotations

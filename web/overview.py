@@ -32,4 +32,6 @@ def index() -> str:
     if not current_user.has_any(*model.roles):
         abort(403)
     rows = model.query(engine(), current_user.username)
-    return render_template("overview.html", rows=rows, window_days=model.facts["window_days"])
+    return render_template(
+        "overview.html", rows=rows, window_days=model.facts.get("window_days", 0)
+    )

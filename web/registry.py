@@ -42,6 +42,9 @@ def show(account_id: int) -> str:
     team = {account["owner"], account["deputy"], *account["moderators"]}
     # The team registers inquiries on its own account (the start form checks it again).
     on_team = current_user.username in team and not current_user.read_only
+    # What keeps the account busy: all of it for its team and those who see every case.
+    if current_user.username not in team and not current_user.has_any(*queries.SEES_ALL_CASES):
+        account["activity"] = [item for item in account["activity"] if item.public]
     return render_template(
         "account.html",
         account=account,

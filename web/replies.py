@@ -1,7 +1,7 @@
 """Lagra svar: the saved replies the moderators copy to the platforms (G3, G6–G8, G10, E5).
 
 Everyone signed in may read them; the comms section and admins create, edit, deactivate and
-reactivate them (engine.replies checks that again and audits every change)."""
+reactivate them (engine.registers.replies checks that again and audits every change)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from engine.texts import HISTORY_CONTEXT, package_text
+from web.i18n import lang
+
 
 def status_label(status: str) -> str:
     return {
@@ -18,41 +21,45 @@ def status_label(status: str) -> str:
 
 
 def event_label(kind: str) -> str:
-    return {
-        "instance_started": _("Case started"),
-        "task_completed": _("Task completed"),
-        "task_claimed": _("Task claimed"),
-        "task_released": _("Task released"),
-        "task_delegated": _("Task delegated"),
-        "timer_fired": _("Deadline reached"),
-        "notification_queued": _("Notification queued"),
-        "account_registered": _("Account registered"),
-        "instance_completed": _("Case completed"),
-        "child_started": _("Linked case started"),
-        "message_sent": _("Message sent to a linked case"),
-        "message_received": _("Message received from a linked case"),
-        "instance_failed": _("Case stopped by an error"),
-        "task_reassigned": _("Task handed over at the deadline"),
-        "task_reassign_failed": _("Task could not be handed over"),
-        "archive_handoff_queued": _("Handed to the archive"),
-        "crisis_mode_on": _("Accounts put on hold for the crisis"),
-        "crisis_mode_off": _("Accounts released after the crisis"),
-        "notification_failed": _("Notification could not be delivered"),
-        "notification_retried": _("Notification sent again"),
-        "saved_reply_created": _("Saved reply created"),
-        "saved_reply_changed": _("Saved reply changed"),
-        "saved_reply_deactivated": _("Saved reply deactivated"),
-        "saved_reply_reactivated": _("Saved reply reactivated"),
-        "absence_registered": _("Absence registered"),
-        "absence_cancelled": _("Absence cancelled"),
-        "task_assigned_for_absence": _("Task given to the deputy: the owner is away"),
-        "absent_candidates_left_out": _("Absent people left out of the task"),
-        "api_token_created": _("Connector token created"),
-        "api_token_revoked": _("Connector token revoked"),
-        "consent_registered": _("Consent registered"),
-        "consent_withdrawn": _("Consent withdrawn"),
-        "post_consents_recorded": _("Consents recorded for the post"),
-    }.get(kind, kind)
+    return (
+        {
+            "instance_started": _("Case started"),
+            "task_completed": _("Task completed"),
+            "task_claimed": _("Task claimed"),
+            "task_released": _("Task released"),
+            "task_delegated": _("Task delegated"),
+            "timer_fired": _("Deadline reached"),
+            "notification_queued": _("Notification queued"),
+            "account_registered": _("Account registered"),
+            "instance_completed": _("Case completed"),
+            "child_started": _("Linked case started"),
+            "message_sent": _("Message sent to a linked case"),
+            "message_received": _("Message received from a linked case"),
+            "instance_failed": _("Case stopped by an error"),
+            "task_reassigned": _("Task handed over at the deadline"),
+            "task_reassign_failed": _("Task could not be handed over"),
+            "archive_handoff_queued": _("Handed to the archive"),
+            "crisis_mode_on": _("Accounts put on hold for the crisis"),
+            "crisis_mode_off": _("Accounts released after the crisis"),
+            "notification_failed": _("Notification could not be delivered"),
+            "notification_retried": _("Notification sent again"),
+            "saved_reply_created": _("Saved reply created"),
+            "saved_reply_changed": _("Saved reply changed"),
+            "saved_reply_deactivated": _("Saved reply deactivated"),
+            "saved_reply_reactivated": _("Saved reply reactivated"),
+            "absence_registered": _("Absence registered"),
+            "absence_cancelled": _("Absence cancelled"),
+            "task_assigned_for_absence": _("Task given to the deputy: the owner is away"),
+            "absent_candidates_left_out": _("Absent people left out of the task"),
+            "api_token_created": _("Connector token created"),
+            "api_token_revoked": _("Connector token revoked"),
+            "consent_registered": _("Consent registered"),
+            "consent_withdrawn": _("Consent withdrawn"),
+            "post_consents_recorded": _("Consents recorded for the post"),
+        }.get(kind)
+        or package_text(HISTORY_CONTEXT, kind, lang())
+        or kind
+    )
 
 
 def role_label(role: str) -> str:

@@ -117,7 +117,8 @@ def set_user_roles(eng: Engine, username: str, roles: list[str], admin: str) -> 
 
 def refresh_candidates(session: Session, now: datetime) -> list[str]:
     """Resolve every open task's candidate rule again; returns the ids of tasks that changed.
-    Who is away now stays left out, as when the task became ready (engine.absence_routing)."""
+    Who is away now stays left out, as when the task became ready
+    (engine.people.absence_routing)."""
     changed = []
     open_tasks = session.scalars(
         select(HumanTask).where(HumanTask.status == "open").with_for_update()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,6 +13,7 @@ from engine.bpmn.definitions import (
     collect_bundles,
     deploy_bundles,
 )
+from engine.bpmn.elements import NS, parse_xml
 from engine.cases.permissions import SYSTEM, acting_user
 from engine.errors import (
     FormInvalid,
@@ -21,6 +23,9 @@ from engine.forms.spec import EMPTY_FORM, FormSpec
 from engine.store.models import (
     ProcessDefinition,
 )
+
+# A process id that may name a folder: no path separators, no dots, nothing hidden.
+_FOLDER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,99}")
 
 
 def deploy_definitions(
@@ -48,18 +53,29 @@ def deploy_uploaded(eng: Engine, uploads: dict[str, bytes], actor: str) -> list[
             shutil.copytree(eng.settings.workflows_dir, folder, dirs_exist_ok=True)
         for bpmn in folder.glob("*/*.bpmn"):  # only the uploaded diagrams are deployed
             bpmn.unlink()
-        # Each diagram goes into its process folder (a new one for a new process); the forms
-        # and tables uploaded with it go beside it.
-        diagrams = [Path(name).name for name in uploads if name.endswith(".bpmn")]
+        # Each diagram goes into the folder of the process it defines (a new one for a new
+        # process), whatever the file is called; the forms and tables uploaded with it go
+        # beside it.
+        homes = {
+            Path(name).name: folder / _process_folder(Path(name).name, content, number)
+            for number, (name, content) in enumerate(uploads.items())
+            if name.endswith(".bpmn")
+        }
         for name, content in uploads.items():
             leaf = Path(name).name
-            homes = [leaf] if leaf.endswith(".bpmn") else diagrams
-            for diagram in homes:
-                home = folder / Path(diagram).stem
+            for home in [homes[leaf]] if leaf in homes else list(homes.values()):
                 target = home / ("forms" if leaf.endswith(".json") else "") / leaf
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
         return deploy_definitions(eng, [folder], actor)
+
+
+def _process_folder(name: str, content: bytes, number: int) -> str:
+    """The folder an uploaded diagram belongs in: its executable process's id when that is a
+    plain name, else one of its own (deploy then reports what is wrong with the diagram)."""
+    root, _problems = parse_xml(name, content)
+    ids = [] if root is None else [p.get("id") or "" for p in root.findall("bpmn:process", NS)]
+    return next((i for i in ids if _FOLDER_NAME.fullmatch(i)), f"upload-{number}")
 
 
 def step_form(eng: Engine, definition: ProcessDefinition, name: str | None) -> FormSpec:

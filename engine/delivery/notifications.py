@@ -1,5 +1,5 @@
 """Notifications: written to the outbox in the transaction of the change that causes them, read
-by people in the app, and delivered by e-mail by a worker (engine.delivery)."""
+by people in the app, and delivered by e-mail by a worker (engine.delivery.send)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,8 @@ class FormContext:
     data: dict[str, Any]  # the process data so far (empty at start)
     now: datetime | None = None  # for `"x-default": "now"` (when an inquiry came in), x-derive
     # Set when a platform connector submits the form with a token of this account: the token,
-    # not a person, is then the authority to register inquiries on it (engine/connectors.py).
+    # not a person, is then the authority to register inquiries on it
+    # (engine/registers/connectors.py).
     connector_account_id: int | None = None
     # Facts several checks of one submission ask for, worked out once (e.g. account counts).
     memo: dict[Any, Any] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """Absences (G2b: "if the administrator is away, another person takes over answering").
 
 A person registers when they are away, from–to. While an absence lasts, new human tasks leave
-them out (engine.absence_routing). Who may register for whom:
+them out (engine.people.absence_routing). Who may register for whom:
 
 - everyone for themselves;
 - an account's owner for that account's deputy and moderators;

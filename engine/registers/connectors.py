@@ -193,7 +193,9 @@ def channel_process(eng: Engine) -> str:
     """The process an inquiry from a connector starts."""
     channel = eng.registry.channels.get(CHANNEL)
     if channel is None:
-        raise NotFound("Ingen prosess tek imot førespurnader frå koplingar.", "unknown_process")
+        raise NotFound(
+            "Ingen prosess tek imot førespurnader frå koplingar.", "unknown_process", value=CHANNEL
+        )
     return channel.process_id
 
 

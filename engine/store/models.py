@@ -1,4 +1,5 @@
-"""The relational schema. Alembic migrations in engine/migrations create exactly this."""
+"""The relational schema of the engine. Its Alembic migrations (engine/store/migrations) create
+exactly this; a process package owns its tables and migrations in its own folder."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ __all__ = [
 LOCALE = Path(__file__).resolve().parent / "locale"
 PACKAGE_ROOT = "workflows"  # the installed package of process folders (engine.extensions)
 MESSAGE_CONTEXT = "message"  # a process folder's own message codes (its checks' refusals)
+HISTORY_CONTEXT = "history"  # the names of the audit events a process package records
 FALLBACK = "*"  # the template key of the text for a notification nobody wrote one for
 
 
@@ -57,10 +58,13 @@ def _installed_packages() -> tuple[Path, ...]:
     return tuple(sorted(folder for root in roots or () for folder in Path(root).glob("*/texts")))
 
 
-def _package_message(code: str, lang: str) -> str | None:
+def package_text(context: str, key: str, lang: str) -> str | None:
+    """A text an installed process package carries for something of its own that is not an
+    element of its diagram: a refusal of its checks ("message"), an event it records in a
+    case's history ("history")."""
     for candidate in dict.fromkeys((language(lang), DEFAULT_LANGUAGE)):
         for folder in _installed_packages():
-            text = read(folder / f"{candidate}.po").get((MESSAGE_CONTEXT, code))
+            text = read(folder / f"{candidate}.po").get((context, key))
             if text:
                 return text
     return None
@@ -69,7 +73,7 @@ def _package_message(code: str, lang: str) -> str | None:
 def translate(code: str, params: dict[str, Any] | None = None, lang: str = DEFAULT_LANGUAGE) -> str:
     """The message `code` in `lang`, the engine's or an installed process package's; an
     unknown code is a KeyError (a bug, not a user's)."""
-    text = _engine_text(None, code, lang) or _package_message(code, lang)
+    text = _engine_text(None, code, lang) or package_text(MESSAGE_CONTEXT, code, lang)
     if text is None:
         raise KeyError(code)
     return text.format(**(params or {}))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from engine.cases import services
 from tests.accounts import MODERATOR, OWNER, approved_school_account
-from tests.web.conftest import assert_page_structure, doc, one
+from tests.test_inquiry_handling import inquiry
+from tests.web.conftest import assert_page_structure, by_id, doc, one, text_of
 
 
 def test_the_team_registers_an_inquiry_from_the_account_page(eng, login):
@@ -56,3 +57,14 @@ def test_others_see_no_inquiry_form_on_the_account_page(eng, login):
     for reader in ("laerar.molde", "komm1", "revisor"):
         page = doc(login(reader).get(f"/accounts/{account_id}"))
         assert not page.xpath('//a[@id="start-inquiry_handling"]'), reader
+
+
+def test_how_many_inquiries_are_open_is_told_only_to_the_team_and_the_comms_section(eng, login):
+    """The account page says what keeps the account busy; the number of open inquiries (some
+    may be confidential, G10) only to those who may see them."""
+    account_id = approved_school_account(eng)
+    services.start_process(eng, "inquiry_handling", "laerar.alesund", inquiry(account_id))
+    for reader, told in (("laerar.alesund", True), ("komm1", True), ("laerar.molde", False)):
+        page = doc(login(reader).get(f"/accounts/{account_id}"))
+        said = text_of(by_id(page, "account-activity"))
+        assert ("1." in said and "arbeid" in said) is told, (reader, said)

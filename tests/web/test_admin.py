@@ -297,6 +297,23 @@ def test_uploading_a_changed_diagram_deploys_a_new_version(eng, login, tmp_path)
     assert not item.endswith(")")
 
 
+@pytest.mark.parametrize("file_name", ["diagram_1.bpmn", "..bpmn", "../../x/søknad.bpmn"])
+def test_an_uploaded_diagram_finds_its_forms_whatever_the_file_is_called(
+    eng, login, tmp_path, file_name
+):
+    """A modeler names its file as it likes: the diagram goes to the folder of the process it
+    defines (its forms and tables are there), and a name is never a path out of the upload."""
+    folder = workflows_copy(tmp_path, ('name="Vurder søknaden"', 'name="Vurder søknaden no"'))
+    count = definitions(eng)
+    response = upload(login("admin"), {file_name: (folder / BPMN_NAME).read_bytes()})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    [item] = deployed_items(response)
+    assert "account_application" in item and "2" in item
+    assert definitions(eng) == count + 1
+    services.start_process(eng, "account_application", "tilsett1", central_application())
+    assert only_task(eng, "infosjef")["name"] == "Vurder søknaden no"
+
+
 def _line_of(text: str, needle: str) -> int:
     assert text.count(needle) == 1
     return text[: text.index(needle)].count("\n") + 1

@@ -129,7 +129,7 @@ def _closures_under_way(session: Session, account_ids: list[int]) -> dict[int, l
     found: dict[int, list[Activity]] = {}
     for instance_id, account_id, title in rows:
         found.setdefault(account_id, []).append(
-            Activity(CLOSURE_UNDER_WAY, {"title": title}, instance_id)
+            Activity(CLOSURE_UNDER_WAY, {"title": title}, instance_id, public=False)
         )
     return found
 

@@ -81,7 +81,7 @@ def _open_inquiries(session: Session, account_ids: list[int]) -> dict[int, list[
         .group_by(ProcessInstance.account_id)
     )
     return {
-        account_id: [Activity("account_has_open_inquiry", {"count": count})]
+        account_id: [Activity("account_has_open_inquiry", {"count": count}, public=False)]
         for account_id, count in counts
     }
 

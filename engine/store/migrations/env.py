@@ -1,4 +1,5 @@
-"""Alembic environment: run by engine.migrate with a connection, or by `alembic` with a URL."""
+"""Alembic environment: run by engine.store.migrate with a connection, or by `alembic` with a
+URL."""
 
 from __future__ import annotations
 
