@@ -232,3 +232,51 @@ def test_an_english_reader_gets_the_steps_name_in_english(
     [message] = smtp_sink.received()
     assert message["Subject"] == "A task for you: Assess the application"
     assert "Due: 28.11.2026 at 10:00." in _body(message)
+
+
+def test_an_email_names_the_case_in_its_recipients_language(
+    mailing: Engine, smtp_sink: SmtpSink, account_id: int
+) -> None:
+    """The title is filled in when the mail is composed, from the facts the notification
+    carries: Bokmål for a reader of Bokmål, the stored Nynorsk for one of Nynorsk."""
+    directory.set_language(mailing, "laerar.alesund", "nb")
+    sent = len(_rows(mailing))
+    services.start_process(
+        mailing,
+        "inquiry_handling",
+        "laerar.alesund",
+        {
+            "account_id": account_id,
+            "author": "@ola_nordmann",
+            "text": "Når er det open dag på skulen?",
+            "link": "https://www.instagram.com/p/abc123/",
+            "received_at": mailing.clock.now().isoformat(),
+            "language": "nynorsk",
+        },
+    )
+    new = _rows(mailing)[sent:]
+    assert {r.payload["title"] for r in new} == {"Førespurnad til alesundvgs på instagram"}
+    assert all(r.payload["title_facts"]["account_name"] == "alesundvgs" for r in new)
+    [bokmal] = [r for r in new if r.recipient == "laerar.alesund"]
+    delivery.deliver(mailing, bokmal.id)
+    [message] = smtp_sink.received()
+    body = _body(message)
+    assert "«Henvendelse til alesundvgs på instagram»" in body, body
+    assert "Førespurnad" not in body + message["Subject"]
+    nynorsk = next(r for r in new if r.recipient != "laerar.alesund")
+    delivery.deliver(mailing, nynorsk.id)
+    assert "«Førespurnad til alesundvgs på instagram»" in _body(smtp_sink.received()[-1])
+
+
+def test_a_notification_sent_before_titles_had_facts_keeps_its_stored_title(
+    mailing: Engine, smtp_sink: SmtpSink
+) -> None:
+    directory.set_language(mailing, "rektor.alesund", "en")
+    _start(mailing)
+    [row] = _rows(mailing)
+    with mailing.transaction() as session:  # as an outbox row written before 0007
+        stored = session.get_one(OutboxMessage, row.id)
+        stored.payload = {k: v for k, v in stored.payload.items() if k != "title_facts"}
+    delivery.deliver(mailing, row.id)
+    body = _body(smtp_sink.received()[0])
+    assert "“alesundvgs på instagram – Ålesund vidaregåande skule”" in body, body

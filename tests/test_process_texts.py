@@ -11,6 +11,7 @@ from engine.bpmn.validation import BPMN_NS
 from engine.config import PROJECT_ROOT
 from engine.texts import email
 from engine.texts.processes import ProcessTexts, load
+from engine.texts.titles import Title, case_title, render_template, title_facts
 
 WORKFLOWS = PROJECT_ROOT / "workflows"
 VALUES = {"title": "Sak", "task": "Steg", "due": "", "link": "https://x/cases/1"}
@@ -78,3 +79,37 @@ def test_the_case_diagram_speaks_the_readers_language() -> None:
     assert names["lane_approver"] == "Approver"
     assert names["f_approve"] == "Approved"
     assert found.diagram("forum_pause", xml, "nn") == xml
+
+
+# --- a case's title ---------------------------------------------------------------------------
+
+TEMPLATE = "{account_name} på {platform} – {unit_name}"  # account_application's titleTemplate
+STORED = "alesundvgs på instagram – Ålesund vidaregåande skule"
+FACTS = {"account_name": "alesundvgs", "platform": "instagram", "unit_name": "Ålesund vgs"}
+
+
+def test_a_title_keeps_the_facts_its_template_names_and_nothing_else() -> None:
+    data = FACTS | {"objective": "Vise fram kvardagen", "unit_name": None}
+    assert title_facts(TEMPLATE, data) == FACTS | {"unit_name": ""}
+    assert title_facts(TEMPLATE, {"account_name": "x" * 400})["account_name"] == "x" * 300
+    assert title_facts(None, data) is None and title_facts("Fast namn", data) is None
+    assert render_template(TEMPLATE, FACTS) == "alesundvgs på instagram – Ålesund vgs"
+
+
+def test_a_title_in_the_readers_language_or_else_the_stored_one() -> None:
+    found = load(WORKFLOWS)
+
+    def shown(facts: dict | None, lang: str, process_id: str = "account_application") -> Title:
+        return case_title(found, process_id, STORED, facts, lang)
+
+    assert shown(FACTS, "en") == Title("alesundvgs on instagram – Ålesund vgs", "en")
+    assert shown(FACTS, "nb") == Title("alesundvgs på instagram – Ålesund vgs", "nb")
+    assert shown(FACTS, "nn") == Title(STORED, "nn")  # the stored title is the Nynorsk one
+    assert shown(FACTS, "de") == Title(STORED, "nn")  # not one of ours: Nynorsk
+    assert shown(None, "en") == Title(STORED, "nn")  # a case from before the facts (0007)
+    assert shown(FACTS, "en", "no_such_process") == Title(STORED, "nn")  # no template
+    # A template that needs a fact the case did not keep (an older version's diagram).
+    assert shown({"account_name": "alesundvgs"}, "en") == Title(STORED, "nn")
+    # No facts yet: the case is named by its process.
+    assert shown({}, "en") == Title("Application for an official account", "en")
+    assert case_title(None, "account_application", STORED, FACTS, "en") == Title(STORED, "nn")

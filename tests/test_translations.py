@@ -17,7 +17,7 @@ from engine import texts
 from engine.bpmn.validation import BPMN_NS, SPIFF_NS
 from engine.config import PROJECT_ROOT
 from engine.texts import HISTORY_CONTEXT, LANGUAGES, MESSAGE_CONTEXT, translate
-from engine.texts.processes import TEMPLATE_CONTEXTS, ProcessTexts, context_of
+from engine.texts.processes import TEMPLATE_CONTEXTS, TITLE, ProcessTexts, context_of
 
 CATALOGUES = PROJECT_ROOT / "web" / "translations"
 METHODS = [("web/**.py", "python"), ("web/templates/**.html", "jinja2")]
@@ -124,9 +124,23 @@ PROCESS_FOLDERS = sorted(bpmn.parent for bpmn in (PROJECT_ROOT / "workflows").gl
 NOT_SHOWN = {"message", "signal", "error", "escalation"}  # names the engine matches, not people
 
 
+def _title_templates(folder: Path) -> dict[str, str]:
+    """The titleTemplate of each process in the folder's diagrams, by process id."""
+    return {
+        process.get("id"): prop.get("value")
+        for bpmn in folder.glob("*.bpmn")
+        for process in etree.parse(str(bpmn)).getroot().iter(f"{{{BPMN_NS}}}process")
+        for prop in process.iterfind(f"{{{BPMN_NS}}}extensionElements//{{{SPIFF_NS}}}property")
+        if prop.get("name") == "titleTemplate"
+    }
+
+
 def _diagram_texts(folder: Path) -> dict[tuple[str | None, str], str]:
-    """What the folder's catalogues must hold: every name and instruction its diagrams show."""
-    wanted: dict[tuple[str | None, str], str] = {}
+    """What the folder's catalogues must hold: every name and instruction its diagrams show,
+    and the template of its cases' titles."""
+    wanted: dict[tuple[str | None, str], str] = {
+        (TITLE, process_id): template for process_id, template in _title_templates(folder).items()
+    }
     for bpmn in folder.glob("*.bpmn"):
         for element in etree.parse(str(bpmn)).getroot().iter(f"{{{BPMN_NS}}}*"):
             kind = etree.QName(element).localname
@@ -216,3 +230,41 @@ def test_a_process_package_names_the_events_it_records_in_a_case_history() -> No
         "nb": "Kontoen er avviklet i kontoregisteret",
         "en": "Account closed in the registry",
     }
+
+
+def assert_titles(
+    catalogues: dict[str, dict[tuple[str | None, str], str]], templates: dict[str, str], where: str
+) -> None:
+    """Each process's title template is there in every language, with the diagram's {names}."""
+    for process_id, template in templates.items():
+        for lang in texts.LANGUAGES:
+            own = catalogues[lang].get((TITLE, process_id))
+            assert own, f"{where}/texts/{lang}.po: no title template for {process_id}"
+            assert _placeholders(own) == _placeholders(template), (
+                f"{where}/texts/{lang}.po: the title of {process_id} says {own!r}, "
+                f"not the placeholders of the diagram's {template!r}"
+            )
+
+
+@pytest.mark.parametrize("folder", PROCESS_FOLDERS, ids=lambda folder: folder.name)
+def test_every_case_title_is_translated_with_the_diagrams_placeholders(folder: Path) -> None:
+    catalogues = _process_catalogues(folder)
+    assert_titles(catalogues, _title_templates(folder), folder.name)
+    nynorsk = {key: text for key, text in catalogues["nn"].items() if key[0] == TITLE}
+    assert nynorsk == {(TITLE, k): v for k, v in _title_templates(folder).items()}
+
+
+def test_a_missing_or_mismatched_title_template_fails_the_check() -> None:
+    folder = PROJECT_ROOT / "workflows" / "account_application"
+    templates = _title_templates(folder)
+    assert templates == {"account_application": "{account_name} på {platform} – {unit_name}"}
+    full = _process_catalogues(folder)
+    key = (TITLE, "account_application")
+    missing = full | {"nb": {k: v for k, v in full["nb"].items() if k != key}}
+    with pytest.raises(AssertionError, match=r"nb\.po: no title template"):
+        assert_titles(missing, templates, folder.name)
+    with pytest.raises(AssertionError, match="en: "):  # the whole catalogue's check, too
+        assert_complete(full | {"en": full["en"] | {key: ""}}, folder.name)
+    renamed = full | {"en": full["en"] | {key: "{account} on {platform} – {unit_name}"}}
+    with pytest.raises(AssertionError, match=r"en\.po: the title of account_application"):
+        assert_titles(renamed, templates, folder.name)

@@ -21,7 +21,8 @@ def describe(item: dict[str, Any]) -> dict[str, str]:
     payload = item["payload"]
     processes = engine().texts
     values = {
-        "title": payload.get("title") or texts.confidential_title(lang()),
+        "title": notifications.case_title(payload, lang(), processes)
+        or texts.confidential_title(lang()),
         "task": notifications.task_name(payload, lang(), processes) or "",
     }
     if payload.get("task_id"):

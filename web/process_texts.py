@@ -4,9 +4,11 @@ texts (engine.texts.processes); where a text is missing, the diagram's own Nynor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup, escape
 
+from engine.texts import titles
 from web.extensions import engine
 from web.i18n import lang
 
@@ -67,7 +69,15 @@ def instructions(process_id: str, element_id: str, own: str | None) -> Shown:
     return _shown(engine().texts.documentation(process_id, element_id, lang()), own)
 
 
+def case_title(process_id: str | None, stored: str | None, facts: dict[str, Any] | None) -> Shown:
+    """A case's title in the reader's language (its process's template filled with the case's
+    facts); a case from before the facts were kept, in the Nynorsk it was stored in."""
+    title = titles.case_title(engine().texts, process_id, stored or "", facts, lang())
+    return Shown(title.text, title.lang)
+
+
 TEMPLATE_GLOBALS = {
+    "case_title": case_title,
     "process_name": process_name,
     "task_name": task_name,
     "outcome_name": outcome,

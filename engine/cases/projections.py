@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from engine.people.absence_routing import record_routing, route_new_task
 from engine.people.context import InstanceContext
 from engine.people.lanes import resolve_lane, separated
 from engine.store.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
+from engine.texts.titles import render_template, title_facts
 
 
 def sync_human_tasks(
@@ -142,22 +142,10 @@ def update_instance(
         instance.outcome = snapshot.outcome
         instance.ended_at = now
     meta = definition.task_meta
-    instance.title = render_template(meta.get("title_template"), snapshot.data) or instance.title
+    template = meta.get("title_template")
+    title = render_template(template, snapshot.data)
+    if title:  # the facts beside the Nynorsk title, for a reader of another language
+        instance.title, instance.title_facts = title, title_facts(template, snapshot.data)
+    elif instance.title == definition.name:  # named by its process until its data names it
+        instance.title_facts = {}
     instance.business_key = render_template(meta.get("business_key_template"), snapshot.data)
-
-
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def render_template(template: str | None, data: dict[str, Any]) -> str | None:
-    """Fill "{field}" placeholders from process data; only plain names, nothing evaluated."""
-    if not template:
-        return None
-    names = [field for _, field, _, _ in string.Formatter().parse(template) if field]
-    if any(not name.isidentifier() for name in names):
-        return template
-    if names and not any(data.get(name) for name in names):
-        return None  # nothing to fill in yet: the caller keeps the process's own name
-    return template.format_map(_Blank({k: v for k, v in data.items() if k in names}))[:300]

@@ -151,6 +151,8 @@ def task_page(eng: Engine, task_id: str, username: str) -> dict[str, Any]:
             "instance": {
                 "id": instance.id,
                 "title": instance.title,
+                "title_facts": instance.title_facts,
+                "process_id": instance.process_id,
                 "status": instance.status,
                 "started_by": instance.started_by,
                 "started_at": instance.started_at,
@@ -211,6 +213,7 @@ def list_cases(
             {
                 "id": instance.id,
                 "title": instance.title,
+                "title_facts": instance.title_facts,
                 "business_key": instance.business_key,
                 "process_id": instance.process_id,
                 "process_name": process_name,
@@ -262,6 +265,7 @@ def _linked_cases(session: Session, user: User, instance: ProcessInstance) -> li
         {
             "id": linked.id,
             "title": linked.title,
+            "title_facts": linked.title_facts,
             "process_id": linked.process_id,
             "process_name": process_name,
             "status": linked.status,

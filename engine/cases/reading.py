@@ -56,7 +56,12 @@ def list_human_tasks(
             .exists()
         )
         query = (
-            select(HumanTask, ProcessInstance.title, ProcessDefinition.name)
+            select(
+                HumanTask,
+                ProcessInstance.title,
+                ProcessInstance.title_facts,
+                ProcessDefinition.name,
+            )
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
             .where(HumanTask.status == "open")
@@ -66,8 +71,9 @@ def list_human_tasks(
         if process_id:
             query = query.where(HumanTask.process_id == process_id)
         return [
-            task_as_dict(task) | {"case_title": title, "process_name": process_name}
-            for task, title, process_name in session.execute(query)
+            task_as_dict(task)
+            | {"case_title": title, "case_title_facts": facts, "process_name": process_name}
+            for task, title, facts, process_name in session.execute(query)
         ]
 
 
@@ -90,6 +96,7 @@ def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
             "process_id": instance.process_id,
             "version": definition.version,
             "title": instance.title,
+            "title_facts": instance.title_facts,
             "business_key": instance.business_key,
             "status": instance.status,
             "outcome": instance.outcome,

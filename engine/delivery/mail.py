@@ -42,7 +42,8 @@ def compose(
     due = payload.get("due_at")
     task = notifications.task_name(payload, lang, processes)
     values = {
-        "title": payload.get("title") or texts.email_part("confidential_title", lang=lang),
+        "title": notifications.case_title(payload, lang, processes)
+        or texts.email_part("confidential_title", lang=lang),
         "task": task or texts.email_part("task", lang=lang),
         "due": texts.email_part("due", _local(due), lang) if due else "",
         "link": base_url + path,

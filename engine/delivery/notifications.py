@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.store.models import HumanTask, OutboxMessage, ProcessInstance
+from engine.texts import titles
 from engine.texts.processes import ProcessTexts
 
 if TYPE_CHECKING:  # bootstrap imports the effects, which write notifications
@@ -31,15 +32,20 @@ def add_notification(
 ) -> None:
     """Queue one notification; the same key twice (a retried step) adds nothing.
 
-    The payload holds the case's title and a link target, never the case's content (G10);
-    a confidential case gives not even its title."""
+    The payload holds the case's title (and the facts to say it in the reader's language) and
+    a link target, never the case's content (G10); a confidential case gives not even its
+    title."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
         return
     payload = {
         "instance_id": instance.id,
         "title": None if confidential else instance.title,
         "confidential": confidential,
-    } | ({} if confidential else {"process_id": instance.process_id} | details)
+    } | (
+        {}
+        if confidential
+        else {"process_id": instance.process_id, "title_facts": instance.title_facts} | details
+    )
     message = OutboxMessage(
         idempotency_key=key,
         kind="notification",
@@ -75,6 +81,16 @@ def task_name(payload: dict[str, Any], lang: str, processes: ProcessTexts | None
     if processes and process_id and element_id:
         return processes.text(process_id, "task", element_id, lang) or payload.get("task")
     return payload.get("task")
+
+
+def case_title(payload: dict[str, Any], lang: str, processes: ProcessTexts | None) -> str | None:
+    """The case a notification is about, in `lang` (from the facts it was sent with; one sent
+    before they were, in the Nynorsk it names); None for a confidential case (G10)."""
+    stored = payload.get("title")
+    if not stored:
+        return None
+    facts = payload.get("title_facts")
+    return titles.case_title(processes, payload.get("process_id"), stored, facts, lang).text
 
 
 def is_confidential(data: dict[str, Any]) -> bool:

@@ -225,30 +225,23 @@ def get_consent(eng: Engine, username: str, consent_id: int) -> dict[str, Any]:
             .order_by(ProcessInstance.id)
         ).all()
         return as_dict(consent, account.account_name if account else None) | {
-            "posts": [
-                {
-                    "instance_id": post.id,
-                    "title": post.title,
-                    "process_id": post.process_id,
-                    "status": post.status,
-                    "outcome": post.outcome,
-                    "photo": link.photo,
-                }
-                for link, post in posts
-            ],
-            "removals": [
-                {
-                    "instance_id": r.id,
-                    "post_id": r.parent_id,
-                    "title": r.title,
-                    "process_id": r.process_id,
-                    "status": r.status,
-                    "outcome": r.outcome,
-                }
-                for r in removals
-            ],
+            "posts": [_case(post) | {"photo": link.photo} for link, post in posts],
+            "removals": [_case(r) | {"post_id": r.parent_id} for r in removals],
             "may_withdraw": found.may_change and is_active(consent),
         }
+
+
+def _case(instance: ProcessInstance) -> dict[str, Any]:
+    """A case the consent page links to: its title (and the facts to say it in the reader's
+    language), and how far it has come."""
+    return {
+        "instance_id": instance.id,
+        "title": instance.title,
+        "title_facts": instance.title_facts,
+        "process_id": instance.process_id,
+        "status": instance.status,
+        "outcome": instance.outcome,
+    }
 
 
 # --- registering and withdrawing ---------------------------------------------------------------

@@ -117,7 +117,10 @@ class ProcessInstance(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)  # running | completed | failed
     outcome: Mapped[str | None] = mapped_column(String(200))
     business_key: Mapped[str | None] = mapped_column(String(200), index=True)
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300))  # in Nynorsk: search, audit, the archive
+    # The values of the title template's placeholders, so a reader sees the title in their
+    # language (engine.texts.titles); None for a case from before they were kept (0007).
+    title_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_by: Mapped[str] = mapped_column(ForeignKey("app_user.username"))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

@@ -7,6 +7,9 @@ element it belongs to, never by its wording, so renaming a step in a modeler bre
     msgctxt "documentation"  msgid "decide"         its instructions (bpmn:documentation)
     msgctxt "email-subject"  msgid "<template>"     a notification only this process sends
                                                     (also "email-body" and "alert")
+    msgctxt "title"          msgid "<process_id>"   the template of its cases' titles, with
+                                                    the {placeholders} of the diagram's
+                                                    titleTemplate (engine.texts.titles)
 
 The contexts of names follow the kind of element (see `context_of`). The Nynorsk text is the
 diagram's own, so on a Nynorsk page the diagram speaks; nn.po is the translators' source and
@@ -25,6 +28,7 @@ from engine.texts.catalogue import DEFAULT_LANGUAGE, Key, language, read
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 TEMPLATE_CONTEXTS = ("email-subject", "email-body", "alert")
 DOCUMENTATION = "documentation"
+TITLE = "title"  # a process's title template, keyed by the process id
 _CONTEXTS = {"process": "process", "participant": "pool", "lane": "lane", "sequenceFlow": "flow"}
 
 

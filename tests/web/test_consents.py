@@ -151,3 +151,10 @@ def test_the_removal_task_names_the_post_and_the_photo(eng, login, account_id):
     assert "Open dag på skulen!" in text  # the post's title
     shown = doc(login("komm1").get(f"/consents/{kari}"))
     assert f"/cases/{post_id}" in links(shown) and f"/cases/{removal_id}" in links(shown)
+    english = doc(login("komm1", lang="en").get(f"/consents/{kari}"))  # the cases' titles too
+    post_title = "Innlegg på alesundvgs: Open dag på skulen!"  # stored; the removal's fact
+    assert text_of(one(english, f'//main//a[@href="/cases/{post_id}"]')) == (
+        "Post on alesundvgs: Open dag på skulen!"
+    )
+    removal = one(english, f'//main//a[@href="/cases/{removal_id}"]')
+    assert text_of(removal) == f"Remove photo: {post_title}"

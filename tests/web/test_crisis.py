@@ -43,6 +43,8 @@ def test_the_banner_is_on_every_page_while_the_crisis_lasts(eng, login):
             assert "Alle dei offisielle kontoane står på vent." in banner
     [english] = banners(login("tilsett2", lang="en").get("/"))
     assert "All official accounts are on hold." in english
+    assert english.startswith("Crisis: Brann på Ålesund vgs")  # its title in English too
+    assert "Krise" not in english
 
     complete(eng, crisis_id, "next_step", "fylkesdirektor", {"next": "end"})
     for username in ("tilsett1", "revisor"):

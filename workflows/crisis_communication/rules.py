@@ -23,6 +23,7 @@ from engine.store import audit
 from engine.store.models import Account, ProcessInstance, User
 from workflows.crisis_communication.models import CrisisHold
 
+PROCESS = "crisis_communication"
 MODE_ON, MODE_OFF = "crisis_mode_on", "crisis_mode_off"
 
 
@@ -32,17 +33,18 @@ class ActiveCrisis:
     title: str
     since: datetime
     accounts: list[int] | None  # None: every official account
+    title_facts: dict[str, Any] | None = None  # to name it in a reader's language (banner)
 
 
 def active_crises(session: Session) -> list[ActiveCrisis]:
     """The crises in force now, oldest first."""
-    holds = session.scalars(
-        select(CrisisHold)
+    holds = session.execute(
+        select(CrisisHold, ProcessInstance.title_facts)
         .join(ProcessInstance, ProcessInstance.id == CrisisHold.instance_id)
         .where(CrisisHold.released_at.is_(None), ProcessInstance.status == "running")
         .order_by(CrisisHold.since, CrisisHold.instance_id)
     )
-    return [ActiveCrisis(h.instance_id, h.title, h.since, h.accounts) for h in holds]
+    return [ActiveCrisis(h.instance_id, h.title, h.since, h.accounts, f) for h, f in holds]
 
 
 def crisis_holding(session: Session, account_id: int | None) -> ActiveCrisis | None:
@@ -58,7 +60,8 @@ def _banners(session: Session, user: User) -> list[Notice]:
     return [
         Notice(
             "crisis_banner_all" if c.accounts is None else "crisis_banner_some",
-            {"title": c.title, "since": c.since, "count": len(c.accounts or [])},
+            {"title": c.title, "since": c.since, "count": len(c.accounts or [])}
+            | {"process_id": PROCESS, "title_facts": c.title_facts},
             c.instance_id,
         )
         for c in active_crises(session)
