@@ -70,7 +70,7 @@ class Notice:
     code: str
     params: dict[str, Any]
     instance_id: int
-    kind: str = "crisis"  # names the banner's style: the page marks it up as `<kind>-banner`
+    kind: str = "notice"  # names the banner's style: the page marks it up as `<kind>-banner`
 
 
 AccountActivity = Callable[[Session, list[int]], dict[int, list[Activity]]]

@@ -119,7 +119,7 @@ def _form_page(values: dict[str, Any], error: FormInvalid | None) -> tuple[str, 
     access = consents.access_for(engine(), current_user.username)
     accounts = [
         a
-        for a in listing.accounts(engine(), status="active")
+        for a in listing.accounts(engine(), status="active", with_activity=False)
         if access.read_all or a["id"] in access.accounts
     ]
     html = render_template(

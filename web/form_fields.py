@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+from engine.clock import OSLO
 from engine.forms.spec import FieldSpec, FormSpec
 
-OSLO = ZoneInfo("Europe/Oslo")
 # Long answers get a text area; short ones a line.
 _TEXTAREA_FROM = 300
 _RADIO_UP_TO = 4

@@ -26,7 +26,7 @@ def choices(unit: str | None = None) -> dict[str, list[Option]]:
     case's unit, since moderators and the like come from there (A5)."""
     people = listing.users(engine())
     units = listing.units(engine())
-    accounts = listing.accounts(engine(), status="active")
+    accounts = listing.accounts(engine(), status="active", with_activity=False)
     account_options = [
         Option(str(a["id"]), f"{a['account_name']} ({a['platform']}, {a['unit_name']})")
         for a in accounts
@@ -135,7 +135,7 @@ def _names_by_format() -> dict[str, list[Option]]:
     units = [Option(u["id"], u["name"]) for u in listing.units(engine(), include_inactive=True)]
     accounts = [
         Option(str(a["id"]), f"{a['account_name']} ({a['platform']})")
-        for a in listing.accounts(engine())
+        for a in listing.accounts(engine(), with_activity=False)
     ]
     return {
         "username": people,

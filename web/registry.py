@@ -23,7 +23,7 @@ def index() -> str:
     platform = request.args.get("platform", "")
     status = request.args.get("status", "")
     status = status if status in ACCOUNT_STATUSES else ""
-    everything = listing.accounts(engine())
+    everything = listing.accounts(engine(), with_activity=False)
     shown = listing.accounts(engine(), unit=unit, platform=platform, status=status)
     return render_template(
         "registry.html",

@@ -183,10 +183,15 @@ def _start_or_join(
         .limit(1)
     )
     payload = message.payload if isinstance(message.payload, dict) else {}
-    if running is not None:  # one crisis at a time: the new proposal is part of it
+    if running is not None:  # a process a message starts runs once: it joins the running case
         _record_received(session, running, sender, message, actor, now)
         return running.id
-    data = payload | {"proposed": True, "proposed_by_case": sender.id, "applicant": actor}
+    # What the new case knows of how it began: a diagram may route on `started_by_message`.
+    data = payload | {
+        "started_by_message": True,
+        "message_from_case": sender.id,
+        "applicant": actor,
+    }
     return create_instance(
         eng, session, started_by, data, actor, now, actor=actor, parent_id=sender.id
     ).id

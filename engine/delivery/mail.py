@@ -12,13 +12,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from engine import texts
+from engine.clock import OSLO
 from engine.config import MailSettings
 from engine.delivery import notifications
-
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 def compose(

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.clock import parse_moment
+from engine.clock import OSLO, parse_moment
 from engine.errors import PermissionDenied
-from engine.registers.consents import OSLO, Errors, list_consents
+from engine.registers.consents import Errors, list_consents
 from engine.store.models import Consent, PostConsent, ProcessInstance
 
 if TYPE_CHECKING:  # engine.forms imports this module, and bootstrap imports the forms

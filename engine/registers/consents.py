@@ -29,11 +29,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.clock import OSLO
 from engine.errors import FormInvalid, NotFound, PermissionDenied
 from engine.people.lanes import get_user, is_read_only
 from engine.store import audit
@@ -42,7 +42,6 @@ from engine.store.models import Account, AccountModerator, Consent, PostConsent,
 if TYPE_CHECKING:  # engine.forms imports this (through consent_photos), bootstrap the forms
     from engine.bootstrap import Engine
 
-OSLO = ZoneInfo("Europe/Oslo")
 WITHDRAWN = "consent_withdrawn"  # the event a withdrawal publishes, once per post
 GIVEN_BY = ("self", "guardian")
 EVERYTHING = frozenset({"comms", "admin"})

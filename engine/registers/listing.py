@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.bootstrap import Engine
-from engine.cases.visibility import SEES_ALL_CASES as SEES_ALL_CASES
 from engine.errors import NotFound
 from engine.extensions import installed
 from engine.store.models import (
@@ -21,8 +20,15 @@ from engine.store.models import (
 
 
 def accounts(
-    eng: Engine, *, unit: str = "", platform: str = "", status: str = ""
+    eng: Engine,
+    *,
+    unit: str = "",
+    platform: str = "",
+    status: str = "",
+    with_activity: bool = True,
 ) -> list[dict[str, Any]]:
+    """The accounts, with what keeps each busy (every package asked) unless the caller only
+    needs their names, as a form's choice of account does."""
     with eng.reading() as session:
         query = select(Account, Unit.name).join(Unit, Unit.id == Account.unit_id)
         if unit:
@@ -32,7 +38,8 @@ def accounts(
         if status:
             query = query.where(Account.status == status)
         rows = session.execute(query.order_by(Unit.name, Account.platform, Account.id)).all()
-        activity = installed().activities(session, [account.id for account, _unit in rows])
+        ids = [account.id for account, _unit in rows]
+        activity = installed().activities(session, ids) if with_activity else {}
         return [
             _account_dict(account, unit_name) | {"activity": activity.get(account.id, [])}
             for account, unit_name in rows

@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.scripting import ServiceCall
-from engine.clock import parse_moment
+from engine.clock import OSLO, parse_moment
 from engine.errors import WorkflowFailed
 from engine.extensions import Activity, Registry, installed
 from engine.forms.builtin import confirmed
@@ -39,7 +38,6 @@ CLOSURE_UNDER_WAY = "account_closure_pending"
 # a day that has not come.
 DONE_AT_TOLERANCE = timedelta(minutes=15)
 
-OSLO = ZoneInfo("Europe/Oslo")
 
 Check = Callable[[dict[str, Any], FormContext], Errors]
 

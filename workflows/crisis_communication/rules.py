@@ -63,6 +63,7 @@ def _banners(session: Session, user: User) -> list[Notice]:
             {"title": c.title, "since": c.since, "count": len(c.accounts or [])}
             | {"process_id": PROCESS, "title_facts": c.title_facts},
             c.instance_id,
+            kind="crisis",
         )
         for c in active_crises(session)
     ]
@@ -106,7 +107,7 @@ def _not_held_by_crisis(data: dict[str, Any], ctx: FormContext) -> Errors:
 
 def _declared_by_management(data: dict[str, Any], ctx: FormContext) -> dict[str, Any]:
     """A crisis management declares needs no confirmation; a proposed one does (E6)."""
-    return {"proposed": False}
+    return {"started_by_message": False}
 
 
 def crisis_accounts(data: dict[str, Any]) -> list[int] | None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.scripting import ServiceCall
-from engine.clock import parse_moment
+from engine.clock import OSLO, parse_moment
 from engine.errors import WorkflowFailed
 from engine.extensions import Activity, Registry
 from engine.forms.builtin import by_account_team, confirmed
@@ -38,9 +37,6 @@ PAUSE_START_TOLERANCE = timedelta(hours=1)
 # G2c: how a notice states the period: the dates as the county writes them, 1.7.2026 or
 # 01.07.2026 (Norwegian time).
 _NOTICE_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
-
-
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 def _pause_moments(data: dict[str, Any]) -> tuple[datetime, datetime]:
