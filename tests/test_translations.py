@@ -16,7 +16,7 @@ from lxml import etree
 from engine import texts
 from engine.bpmn.validation import BPMN_NS, SPIFF_NS
 from engine.config import PROJECT_ROOT
-from engine.texts import HISTORY_CONTEXT, LANGUAGES, MESSAGE_CONTEXT, translate
+from engine.texts import DATA_CONTEXT, HISTORY_CONTEXT, LANGUAGES, MESSAGE_CONTEXT, translate
 from engine.texts.processes import TEMPLATE_CONTEXTS, TITLE, ProcessTexts, context_of
 
 CATALOGUES = PROJECT_ROOT / "web" / "translations"
@@ -178,7 +178,7 @@ def test_every_name_and_instruction_of_a_diagram_has_its_texts(folder: Path) -> 
     kept = {
         key
         for key in source
-        if key[0] not in (*TEMPLATE_CONTEXTS, MESSAGE_CONTEXT, HISTORY_CONTEXT)
+        if key[0] not in (*TEMPLATE_CONTEXTS, MESSAGE_CONTEXT, HISTORY_CONTEXT, DATA_CONTEXT)
     }
     stale = sorted(str(key) for key in kept - wanted.keys())
     assert not stale, f"{folder.name}/texts: entries for no element of the diagram: {stale}"

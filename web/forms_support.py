@@ -13,7 +13,7 @@ from engine.forms.spec import FormSpec
 from engine.people.directory import UNIT_KINDS
 from engine.people.lanes import ROLES
 from engine.registers import consent_photos, consents, listing, replies
-from engine.texts import translate
+from engine.texts import DATA_CONTEXT, package_texts, translate
 from web.extensions import engine
 from web.form_fields import Field, Option, build_fields, options_for
 from web.i18n import lang
@@ -110,13 +110,10 @@ def data_vocabulary(forms: dict[str, FormSpec]) -> Vocabulary:
         "unit_name": _("Name of the unit"),
         "unit_kind": _("Kind of unit"),
         "approver_role": _("Approved by"),
-        "warnings": _("Warnings for the approver"),
-        "template_text": _("Text of the saved reply, as sent"),
-        # a photo's removal after a withdrawn consent (G11): the engine's data, no form's
-        "post_title": _("Post"),
-        "photos": _("Photos to remove"),
-        "person_name": _("Name of the person"),
     }
+    # Facts a process package adds to its cases (a photo's removal: the post, the photos) are
+    # named in its own texts.
+    derived |= package_texts(DATA_CONTEXT, lang())
     labels |= {key: text for key, text in derived.items() if key not in labels}
     moments = frozenset(
         spec.name for form in forms.values() for spec in form.with_format("date-time")

@@ -33,6 +33,7 @@ LOCALE = Path(__file__).resolve().parent / "locale"
 PACKAGE_ROOT = "workflows"  # the installed package of process folders (engine.extensions)
 MESSAGE_CONTEXT = "message"  # a process folder's own message codes (its checks' refusals)
 HISTORY_CONTEXT = "history"  # the names of the audit events a process package records
+DATA_CONTEXT = "data"  # the names of facts a process package adds to its cases' data
 FALLBACK = "*"  # the template key of the text for a notification nobody wrote one for
 
 
@@ -68,6 +69,20 @@ def package_text(context: str, key: str, lang: str) -> str | None:
             if text:
                 return text
     return None
+
+
+def package_texts(context: str, lang: str) -> dict[str, str]:
+    """Every installed package's texts of one context, by key, in `lang` (Nynorsk where one
+    is missing)."""
+    found: dict[str, str] = {}
+    for candidate in (DEFAULT_LANGUAGE, language(lang)):
+        for folder in _installed_packages():
+            found |= {
+                key: text
+                for (ctx, key), text in read(folder / f"{candidate}.po").items()
+                if ctx == context
+            }
+    return found
 
 
 def translate(code: str, params: dict[str, Any] | None = None, lang: str = DEFAULT_LANGUAGE) -> str:
