@@ -113,6 +113,9 @@ def test_the_case_page_shows_status_timeline_and_data(eng, login, cases):
     assert "rektor.alesund" in decided and "Vurder søknaden" in decided
     times = timeline.xpath(".//time/@datetime")
     assert times[0] == case["history"][0]["at"]
+    # An event the process package records is named by the package's own texts.
+    events = [text_of(e) for e in timeline.xpath('./li/p[@class="event"]/strong')]
+    assert "Konto registrert" in events and "account_registered" not in events
     registry_links = page.xpath('//main//a[starts-with(@href, "/accounts/")]')
     [account] = services.list_accounts(eng)
     assert f"/accounts/{account['id']}" in {a.get("href") for a in registry_links}
