@@ -98,8 +98,10 @@ def _as_spiff_evaluates(text: str, kind: str) -> str:
 
 
 def _owner(node: etree._Element) -> etree._Element:
-    """The element with an id that holds `node` (a flow, a task, an event)."""
+    """The BPMN element with an id that holds `node` (a flow, a task, an event)."""
     current: etree._Element | None = node
-    while current is not None and current.get("id") is None:
+    while current is not None and (
+        current.get("id") is None or etree.QName(current).namespace != BPMN_NS
+    ):
         current = current.getparent()
     return current if current is not None else node

@@ -218,6 +218,8 @@ class _Policy(RestrictingNodeTransformer):
         if refused is not None:
             self.error(node, f"{refused} are not allowed in a diagram")
             return node
+        if isinstance(node, ast.Attribute) and node.attr in _REFUSED_METHODS:
+            self.error(node, f"the method {node.attr!r} is not allowed in a diagram")
         if isinstance(node, ast.Name) and node.id in _REFUSED_NAMES:
             self.error(node, f"{node.id!r} is not allowed in a diagram")
         if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
@@ -229,6 +231,12 @@ class _Policy(RestrictingNodeTransformer):
         symbol = _OP_SYMBOLS.get(type(node.op))
         if symbol is None:
             return node
+        left = node.left
+        text = isinstance(left, ast.JoinedStr) or (
+            isinstance(left, ast.Constant) and isinstance(left.value, str)
+        )
+        if symbol == "%" and text:
+            self.error(node, "%-formatting of strings is not allowed in a diagram")
         limit = MAX_EXPONENT if symbol in ("**", "<<") else MAX_SEQUENCE
         sides = [node.right] if symbol in ("**", "<<") else [node.left, node.right]
         for side in sides if symbol != "%" else []:
