@@ -101,6 +101,7 @@ ATTEMPTS = [
     "@open\ndef f(): pass",
     "def g():\n    yield 1\nresult = g().gi_frame",
     "class C: pass",
+    "while True:\n    pass",
     "import os",
 ]
 # Numbers too large only once computed: the run time bounds them (`**`, `*`, `<<`, range).

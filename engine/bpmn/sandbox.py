@@ -11,7 +11,8 @@ What an expression may touch: the task data (JSON values), the allow-listed buil
 functions (engine.bpmn.scripting.SCRIPT_FUNCTIONS). Attributes only of plain values (str, int,
 list, dict, …), never one starting with "_", never of functions, frames, generators, types or
 modules; `str.format` and the padding methods are refused; `**`, `*`, `<<` and `%` are bounded
-so that a huge exponent or repeat count fails instead of eating the server's memory.
+so that a huge exponent or repeat count fails instead of eating the server's memory, and there
+are no while loops (a for loop runs over data or a bounded range).
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ _REFUSED_NODES: dict[type[ast.AST], str] = {
     ast.Global: "global",
     ast.Nonlocal: "nonlocal",
     ast.Import: "imports",
+    ast.While: "while loops",  # a loop without an end would hold up the worker
     ast.ImportFrom: "imports",
 }
 # Builtins outside SCRIPT_BUILTINS that open a way out: refused by name at deploy, so that a
@@ -209,7 +211,7 @@ GUARDS: dict[str, Any] = {
 
 
 class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's checks, and ours: no functions, classes or generators of one's own,
+    """RestrictedPython's checks, and ours: no functions, classes, generators or while loops,
     no format specs in f-strings, no huge constant exponents or repeat counts; `**`, `*`, `<<`
     and `%` run through the bounded `_bounded_binop_`."""
 
