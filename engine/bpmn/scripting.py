@@ -1,21 +1,22 @@
 """The script engine that evaluates a diagram's expressions and scripts.
 
-It gives them a short list of builtins and our own functions (SCRIPT_FUNCTIONS, e.g.
-`due_after` for timers that count from a data field), and it records the calls of service
-tasks as ServiceCall values instead of running them: engine.cases.effects applies them in the
-same transaction as the step that asked. Every workflow, started or restored, runs with one.
+It runs every one through the restricted evaluator (engine.bpmn.sandbox) with our own
+functions (SCRIPT_FUNCTIONS, e.g. `due_after` for timers that count from a data field), and it
+records the calls of service tasks as ServiceCall values instead of running them:
+engine.cases.effects applies them in the same transaction as the step that asked.
+Every workflow, started or restored, runs with one.
 """
 
 from __future__ import annotations
 
-import builtins
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.task import Task
 
+from engine.bpmn.sandbox import SandboxEnvironment
 from engine.clock import add_duration, parse_moment
 
 
@@ -31,39 +32,6 @@ class ServiceCall:
     task_id: str  # the Spiff task that asked: unique per execution, so a stable idempotency key
 
 
-# What diagram expressions and scripts may call. Not a sandbox (DESIGN.md): deployment also
-# rejects imports and dunder access, and only reviewed diagrams are deployed.
-_SCRIPT_BUILTINS = {
-    name: getattr(builtins, name)
-    for name in (
-        "abs",
-        "all",
-        "any",
-        "bool",
-        "dict",
-        "enumerate",
-        "float",
-        "int",
-        "isinstance",
-        "len",
-        "list",
-        "max",
-        "min",
-        "range",
-        "round",
-        "set",
-        "sorted",
-        "str",
-        "sum",
-        "tuple",
-        "zip",
-        "True",
-        "False",
-        "None",
-    )
-}
-
-
 def due_after(moment: str, duration: str) -> str:
     """The ISO moment `duration` after `moment`, for timers measured from a data field, e.g.
     `<bpmn:timeDate>due_after(received_at, "PT24H")</bpmn:timeDate>` (an SLA that counts from
@@ -72,7 +40,7 @@ def due_after(moment: str, duration: str) -> str:
     return add_duration(parse_moment(moment), duration).isoformat()
 
 
-# Functions of our own that diagram expressions may call, beside the builtins above.
+# Functions of our own that diagram expressions may call, beside the sandbox's builtins.
 SCRIPT_FUNCTIONS = {"due_after": due_after}
 
 
@@ -81,9 +49,7 @@ class RecordingScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """Evaluates diagram expressions; service tasks are recorded, not executed, here."""
 
     def __init__(self) -> None:
-        super().__init__(
-            environment=TaskDataEnvironment({"__builtins__": _SCRIPT_BUILTINS, **SCRIPT_FUNCTIONS})
-        )
+        super().__init__(environment=SandboxEnvironment(SCRIPT_FUNCTIONS))
         self.calls: list[ServiceCall] = []
 
     def call_service(

@@ -7,9 +7,8 @@ share with deployment are engine.bpmn.elements.
 
 from __future__ import annotations
 
-import ast
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 
 from lxml import etree
 
@@ -23,8 +22,14 @@ from engine.bpmn.elements import (
     SEPARATE_FROM_PROPERTY,
     SPIFF_NS,
     form_references,
+    parse_xml,
     properties,
     where,
+)
+from engine.bpmn.expression_checks import (
+    check_dmn,
+    check_expression,
+    check_process_expressions,
 )
 from engine.cases.effects import known_operators
 from engine.clock import check_duration
@@ -35,23 +40,6 @@ from engine.texts import LANGUAGES
 
 # An ISO-8601 duration, date-time or repeating interval written without quotes.
 _BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
-_FORBIDDEN_CALLS = frozenset(
-    {
-        "eval",
-        "exec",
-        "compile",
-        "open",
-        "globals",
-        "locals",
-        "vars",
-        "getattr",
-        "setattr",
-        "delattr",
-        "breakpoint",
-        "input",
-        "__import__",
-    }
-)
 
 
 def check_bpmn(
@@ -67,6 +55,10 @@ def check_bpmn(
         problems.append(f"{name}: line {root.sourceline}: no bpmn:process in the file")
     for process in processes:
         problems += _check_process(name, process, bundle_files, templates)
+    for file_name, content in sorted(bundle_files.items()):
+        if file_name.endswith(".dmn"):
+            dmn_root, dmn_problems = parse_xml(file_name, content)
+            problems += dmn_problems if dmn_root is None else check_dmn(file_name, dmn_root)
     return problems
 
 
@@ -78,7 +70,7 @@ def _check_process(
         problems.append(f"{where(name, process)}: the process has no start event")
     problems += _check_gateways(name, process)
     problems += _check_timers(name, process)
-    problems += _check_scripts(name, process)
+    problems += check_process_expressions(name, process)
     problems += _check_lanes(name, process)
     problems += _check_forms(name, process, files)
     problems += _check_operators(name, process)
@@ -211,8 +203,6 @@ def _check_gateways(name: str, process: etree._Element) -> list[str]:
                     f"{where(name, gateway)}: outgoing flow '{flow_id}' (line "
                     f"{flow.sourceline}) has no condition and is not the default flow"
                 )
-            else:
-                problems += _check_expression(name, flow, text)
     return problems
 
 
@@ -243,54 +233,8 @@ def _check_timers(name: str, process: etree._Element) -> list[str]:
                     f"a Python expression, e.g. {text.strip('${}#= ')}"
                 )
             else:
-                problems += _check_expression(name, event, text)
+                problems += check_expression(name, event, text, f"timer {kind}")
     return problems
-
-
-def _check_expression(name: str, element: etree._Element, text: str) -> list[str]:
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        return [
-            f"{where(name, element)}: expression {text.strip()!r} is not valid Python: {exc.msg}"
-        ]
-    return [f"{where(name, element)}: {p}" for p in _unsafe_code(tree)]
-
-
-def _check_scripts(name: str, process: etree._Element) -> list[str]:
-    problems = []
-    scripts: list[tuple[etree._Element, str]] = []
-    for task in process.iter(f"{{{BPMN_NS}}}scriptTask"):
-        script = task.find("bpmn:script", NS)
-        if script is not None and script.text:
-            scripts.append((task, script.text))
-    for tag in ("preScript", "postScript"):
-        for node in process.iter(f"{{{SPIFF_NS}}}{tag}"):
-            owner = _parent(_parent(node))  # the task, around its extensionElements
-            if node.text:
-                scripts.append((owner, node.text))
-    for owner, text in scripts:
-        try:
-            tree = ast.parse(text)
-        except SyntaxError as exc:
-            problems.append(f"{where(name, owner)}: script is not valid Python: {exc.msg}")
-            continue
-        problems += [f"{where(name, owner)}: {p}" for p in _unsafe_code(tree)]
-    return problems
-
-
-def _unsafe_code(tree: ast.AST) -> Iterable[str]:
-    """Scripts run with exec and full builtins: refuse what could escape the task data."""
-    for node in ast.walk(tree):
-        line = getattr(node, "lineno", "?")
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            yield f"script line {line}: imports are not allowed"
-        elif isinstance(node, ast.Attribute) and node.attr.startswith("__"):
-            yield f"script line {line}: dunder attribute '{node.attr}' is not allowed"
-        elif isinstance(node, ast.Name) and node.id.startswith("__"):
-            yield f"script line {line}: dunder name '{node.id}' is not allowed"
-        elif isinstance(node, ast.Name) and node.id in _FORBIDDEN_CALLS:
-            yield f"script line {line}: '{node.id}' is not allowed"
 
 
 def _check_lanes(name: str, process: etree._Element) -> list[str]:
