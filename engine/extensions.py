@@ -31,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -40,6 +39,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.scripting import ServiceCall
 from engine.forms import builtin
 from engine.forms.context import Errors, FormContext
+from engine.packages import PACKAGE_ROOT, package_folders
 from engine.people.lanes import CORE_LANES, LaneResolver
 from engine.store.models import ProcessInstance, User
 
@@ -179,18 +179,13 @@ class Registry:
         return [notice for source in self.notices for notice in source(session, user)]
 
 
-PACKAGE_ROOT = "workflows"
-"""The installed Python package whose sub-folders are the process packages."""
-
-
-def discover(root: str = PACKAGE_ROOT) -> list[ModuleType]:
+def discover() -> list[ModuleType]:
     """The `rules` module of every process folder that has one, in name order."""
-    package = importlib.import_module(root)
-    found = (
-        rules.parent.name for entry in package.__path__ for rules in Path(entry).glob("*/rules.py")
-    )
-    folders = sorted(set(found))
-    return [importlib.import_module(f"{root}.{name}.rules") for name in folders]
+    return [
+        importlib.import_module(f"{PACKAGE_ROOT}.{folder.name}.rules")
+        for folder in package_folders()
+        if (folder / "rules.py").is_file()
+    ]
 
 
 def build(modules: list[ModuleType]) -> Registry:

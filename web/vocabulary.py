@@ -30,7 +30,7 @@ def event_label(kind: str) -> str:
             "task_delegated": _("Task delegated"),
             "timer_fired": _("Deadline reached"),
             "notification_queued": _("Notification queued"),
-                "instance_completed": _("Case completed"),
+            "instance_completed": _("Case completed"),
             "child_started": _("Linked case started"),
             "message_sent": _("Message sent to a linked case"),
             "message_received": _("Message received from a linked case"),
@@ -38,7 +38,7 @@ def event_label(kind: str) -> str:
             "task_reassigned": _("Task handed over at the deadline"),
             "task_reassign_failed": _("Task could not be handed over"),
             "archive_handoff_queued": _("Handed to the archive"),
-                    "notification_failed": _("Notification could not be delivered"),
+            "notification_failed": _("Notification could not be delivered"),
             "notification_retried": _("Notification sent again"),
             "saved_reply_created": _("Saved reply created"),
             "saved_reply_changed": _("Saved reply changed"),
@@ -52,7 +52,7 @@ def event_label(kind: str) -> str:
             "api_token_revoked": _("Connector token revoked"),
             "consent_registered": _("Consent registered"),
             "consent_withdrawn": _("Consent withdrawn"),
-            }.get(kind)
+        }.get(kind)
         or package_text(HISTORY_CONTEXT, kind, lang())
         or kind
     )

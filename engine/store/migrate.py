@@ -8,7 +8,6 @@ goes to every head.
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
@@ -16,18 +15,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from engine.extensions import PACKAGE_ROOT
+from engine.packages import package_folders
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def version_locations() -> list[Path]:
     """The engine's migrations and those of every installed process package."""
-    package = importlib.import_module(PACKAGE_ROOT)
-    packages = sorted(
-        folder for entry in package.__path__ for folder in Path(entry).glob("*/migrations")
-    )
-    return [MIGRATIONS_DIR / "versions", *packages]
+    packages = [folder / "migrations" for folder in package_folders()]
+    return [MIGRATIONS_DIR / "versions", *(path for path in packages if path.is_dir())]
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

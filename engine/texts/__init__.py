@@ -9,11 +9,10 @@ see engine.texts.processes). Placeholders are {name}, filled by str.format.
 
 from __future__ import annotations
 
-import importlib.util
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from engine.packages import package_folders
 from engine.texts.catalogue import DEFAULT_LANGUAGE, LANGUAGES, language, read
 from engine.texts.processes import ProcessTexts
 
@@ -30,7 +29,6 @@ __all__ = [
 ]
 
 LOCALE = Path(__file__).resolve().parent / "locale"
-PACKAGE_ROOT = "workflows"  # the installed package of process folders (engine.extensions)
 MESSAGE_CONTEXT = "message"  # a process folder's own message codes (its checks' refusals)
 HISTORY_CONTEXT = "history"  # the names of the audit events a process package records
 DATA_CONTEXT = "data"  # the names of facts a process package adds to its cases' data
@@ -50,13 +48,10 @@ def _engine_text(context: str | None, key: str, lang: str) -> str | None:
     return None
 
 
-@cache
-def _installed_packages() -> tuple[Path, ...]:
-    """The installed process packages' folders: their checks raise codes whose texts they
-    carry themselves (msgctxt "message"). Found by location, so this module imports none."""
-    spec = importlib.util.find_spec(PACKAGE_ROOT)
-    roots = spec.submodule_search_locations if spec else None
-    return tuple(sorted(folder for root in roots or () for folder in Path(root).glob("*/texts")))
+def _installed_packages() -> list[Path]:
+    """The texts of the installed process packages: their rules raise codes whose texts they
+    carry themselves (msgctxt "message")."""
+    return [folder / "texts" for folder in package_folders() if (folder / "texts").is_dir()]
 
 
 def package_text(context: str, key: str, lang: str) -> str | None:
