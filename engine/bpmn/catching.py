@@ -1,0 +1,112 @@
+"""What a workflow's waiting events hold, read from the waiting tasks themselves.
+
+SpiffWorkflow's `waiting_events()` hides the timers and messages behind an event-based gateway
+(the gateway waits with one MultipleEventDefinition and no value), and a repeating timer
+(`timeCycle`) is one waiting task whose next due time moves on at each repetition. So the
+timers and the message a case waits for are read here from each waiting task's event
+definition, or from each of the gateway's. The message an event subprocess starts on is
+waited for too, by the process that holds it.
+
+An event subprocess whose start event interrupts (BPMN's default) ends the rest of its scope
+when it starts; SpiffWorkflow runs it beside the rest, so `interrupt` cancels the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task, TaskState
+
+
+@dataclass(frozen=True)
+class PendingTimer:
+    """A timer a waiting task holds: the element it belongs to and when it is due next."""
+
+    task_id: str
+    element_id: str
+    due: datetime
+
+
+def _waiting(workflow: BpmnWorkflow) -> list[Task]:
+    # The top workflow's event manager holds every waiting catching task, subprocesses' too.
+    return [t for t in workflow.event_manager.tasks.values() if t.state == TaskState.WAITING]
+
+
+def _definitions(task: Task) -> Iterator[tuple[str, Any]]:
+    """(element id, event definition) of what the task waits for: an event-based gateway's
+    are those of the events after it, in the order of its outputs."""
+    definition = task.task_spec.event_definition
+    if isinstance(definition, MultipleEventDefinition):
+        outputs = task.task_spec.outputs
+        for index, each in enumerate(definition.event_definitions):
+            element = outputs[index].bpmn_id if index < len(outputs) else task.task_spec.bpmn_id
+            yield element, each
+    else:
+        yield task.task_spec.bpmn_id, definition
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, dict):  # a repeating timer: {"cycles": left, "next": …, "duration": s}
+        value = value.get("next") if value.get("cycles") != 0 else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
+    """Every timer of a waiting task with a known due time (Spiff computes it on the task's
+    first evaluation and keeps it in the task's `event_value`)."""
+    pending = []
+    for task in _waiting(workflow):
+        for element, definition in _definitions(task):
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            due = _moment(task.internal_data.get("event_value"))
+            if due is not None:
+                pending.append(PendingTimer(str(task.id), element, due))
+    return pending
+
+
+def message_definition(workflow: BpmnWorkflow, name: str) -> MessageEventDefinition | None:
+    """The definition of the message `name` as something in the workflow waits for it (the
+    parser's own variant, so its payload lands where that parser puts it), or None."""
+    for task in _waiting(workflow):
+        for _element, definition in _definitions(task):
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                return definition
+    start = workflow.spec.start
+    for spec_name in getattr(start, "trigger_specs", ()):
+        for event in workflow.subprocess_specs[spec_name].bpmn_start_events:
+            definition = event.event_definition
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                return definition
+    return None
+
+
+def interrupt(workflow: BpmnWorkflow) -> None:
+    """Cancel what runs beside an interrupting event subprocess that has started: the rest of
+    its scope (the process or subprocess it belongs to), other event subprocesses included."""
+    for subprocess in list(workflow.subprocesses.values()):
+        holder = workflow.get_task_from_id(subprocess.parent_task_id)
+        if holder is None or holder.parent is None or holder.has_state(TaskState.FINISHED_MASK):
+            continue
+        # Only the start events of event subprocesses carry `interrupting` (engine.bpmn.parsing).
+        started = any(
+            getattr(task.task_spec, "interrupting", False)
+            and task.has_state(TaskState.READY | TaskState.COMPLETED)
+            for task in subprocess.get_tasks()
+        )
+        if started:
+            for sibling in list(holder.parent.children):
+                if sibling is not holder:
+                    sibling.cancel()
