@@ -7,8 +7,10 @@ timers and the message a case waits for are read here from each waiting task's e
 definition, or from each of the gateway's. The message an event subprocess starts on is
 waited for too, by the process that holds it.
 
-An event subprocess whose start event interrupts (BPMN's default) ends the rest of its scope
-when it starts; SpiffWorkflow runs it beside the rest, so `interrupt` cancels the rest.
+Two rules of event subprocesses SpiffWorkflow leaves out are kept by `settle`, after every
+step: one whose start event interrupts (BPMN's default) ends the rest of its scope when it
+starts (Spiff runs it beside the rest); and one that has not started ends with its scope (a
+timer one would otherwise keep a finished case running until its timer fires).
 """
 
 from __future__ import annotations
@@ -93,20 +95,54 @@ def message_definition(workflow: BpmnWorkflow, name: str) -> MessageEventDefinit
     return None
 
 
-def interrupt(workflow: BpmnWorkflow) -> None:
-    """Cancel what runs beside an interrupting event subprocess that has started: the rest of
-    its scope (the process or subprocess it belongs to), other event subprocesses included."""
+_ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
+
+
+def settle(workflow: BpmnWorkflow) -> bool:
+    """Apply both rules (see the module's docstring); whether anything was cancelled."""
+    changed = False
+    idle: dict[int, list[Task]] = {}
     for subprocess in list(workflow.subprocesses.values()):
         holder = workflow.get_task_from_id(subprocess.parent_task_id)
         if holder is None or holder.parent is None or holder.has_state(TaskState.FINISHED_MASK):
             continue
         # Only the start events of event subprocesses carry `interrupting` (engine.bpmn.parsing).
-        started = any(
-            getattr(task.task_spec, "interrupting", False)
-            and task.has_state(TaskState.READY | TaskState.COMPLETED)
-            for task in subprocess.get_tasks()
-        )
-        if started:
+        starts = [t for t in subprocess.get_tasks() if hasattr(t.task_spec, "interrupting")]
+        if not starts:
+            continue
+        if any(t.task_spec.interrupting and t.state & _FIRED for t in starts):
             for sibling in list(holder.parent.children):
-                if sibling is not holder:
+                if sibling is not holder and _unfinished(sibling):
                     sibling.cancel()
+                    changed = True
+        elif all(t.state == TaskState.WAITING for t in starts):
+            idle.setdefault(id(holder.workflow), []).append(holder)
+    for holders in idle.values():
+        changed |= _end_with_scope(holders)
+    return changed
+
+
+_FIRED = TaskState.READY | TaskState.COMPLETED
+
+
+def _unfinished(task: Task) -> bool:
+    return any(not t.has_state(TaskState.FINISHED_MASK) for t in task)
+
+
+def _end_with_scope(holders: list[Task]) -> bool:
+    """Cancel event subprocesses that never started once nothing else in their scope runs."""
+    scope = holders[0].workflow
+    waiting_ones = {task.id for holder in holders for task in holder}
+    ends = {scope.spec.end.name, "End"}
+    tasks = [t for t in scope.get_tasks() if t.workflow is scope]
+    if any(
+        t.state & _ACTIVE and t.id not in waiting_ones and t.task_spec.name not in ends
+        for t in tasks
+    ):
+        return False
+    for holder in holders:
+        holder.cancel()
+    for task in tasks:  # the end join waited for them: let it look again
+        if task.state == TaskState.WAITING and task.task_spec.name in ends:
+            task.task_spec._update(task)
+    return True

@@ -26,7 +26,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import TaskState
 
-from engine.bpmn.catching import interrupt, message_definition, pending_timers
+from engine.bpmn.catching import message_definition, pending_timers, settle
 from engine.bpmn.parsing import ParsedBundle, spiff_message
 from engine.bpmn.scripting import RecordingScriptEngine, ServiceCall
 from engine.bpmn.serialization import dump_state
@@ -170,7 +170,7 @@ def deliver_message(
     try:
         with engine_time(now):
             workflow.send_event(event)
-            interrupt(workflow)
+            settle(workflow)
     except SpiffWorkflowException as exc:
         raise WorkflowFailed(spiff_message(exc)) from exc
     return _advance(workflow, now)
@@ -182,13 +182,14 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
     try:
         with engine_time(now):
             workflow.do_engine_steps()
-            interrupt(workflow)
+            settle(workflow)
         with engine_time(now + _AT_DUE_TIME):
             workflow.refresh_timers()
-            interrupt(workflow)
+            settle(workflow)
         with engine_time(now):
             workflow.do_engine_steps()
-            interrupt(workflow)
+            while settle(workflow):  # an event subprocess ended: what follows it may run
+                workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         raise WorkflowFailed(spiff_message(exc)) from exc
     # Taken (and so emptied) before the state is saved: the saved state keeps Spiff's pending
