@@ -119,9 +119,8 @@ def prepare_event_subprocesses(process_spec: Any, interrupting: Mapping[str, boo
             task_spec._connect_notify(start)  # an input, not one of the start's outputs
             task_spec.connect(end)
         bpmn_id = getattr(task_spec, "bpmn_id", None)
-        if bpmn_id in interrupting:
+        if isinstance(bpmn_id, str) and bpmn_id in interrupting:
             task_spec.interrupting = interrupting[bpmn_id]
-
 
 
 def schema_problems(name: str, root: etree._Element) -> list[str]:
