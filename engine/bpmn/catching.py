@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -34,6 +35,18 @@ class PendingTimer:
     task_id: str
     element_id: str
     due: datetime
+    left: int | None = None  # a repeating timer's repetitions to come (-1: no end)
+    every: float | None = None  # and the seconds between them
+
+    def repetitions_until(self, later: PendingTimer | None) -> int:
+        """How many times this timer fired by the time it is `later` (None: it is gone)."""
+        if self.left is None:
+            return 0 if later is not None and later.due == self.due else 1
+        if later is None:
+            return max(self.left, 1)
+        if self.left >= 0 and later.left is not None and later.left >= 0:
+            return self.left - later.left
+        return round((later.due - self.due).total_seconds() / (self.every or 1))
 
 
 def _waiting(workflow: BpmnWorkflow) -> list[Task]:
@@ -73,10 +86,24 @@ def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
         for element, definition in _definitions(task):
             if not isinstance(definition, TimerEventDefinition):
                 continue
-            due = _moment(task.internal_data.get("event_value"))
-            if due is not None:
+            value = task.internal_data.get("event_value")
+            due = _moment(value)
+            if due is None:
+                continue
+            if isinstance(value, dict):  # repeating
+                left, every = value.get("cycles"), value.get("duration")
+                pending.append(PendingTimer(str(task.id), element, due, left, every))
+            else:
                 pending.append(PendingTimer(str(task.id), element, due))
     return pending
+
+
+def refresh_conditions(workflow: BpmnWorkflow) -> None:
+    """Evaluate the conditions of waiting conditional events again: SpiffWorkflow evaluates
+    one only when its task is reached, so a condition that became true later went unseen."""
+    for task in _waiting(workflow):
+        if isinstance(task.task_spec.event_definition, ConditionalEventDefinition):
+            task.task_spec._update(task)
 
 
 def message_definition(workflow: BpmnWorkflow, name: str) -> MessageEventDefinition | None:

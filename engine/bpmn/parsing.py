@@ -6,14 +6,17 @@ checks; schema_problems adds the BPMN 2.0 XSD, and engine.bpmn.validation our ow
 spiff_message words a SpiffWorkflow error with the file, element and line it knows, for the
 other modules of this package that catch one.
 
-Two things about event subprocesses are settled here, once per parsed version. SpiffWorkflow
-wires an event subprocess that a message, signal or error starts into its process only when
-it is triggered, by changing the spec: a spec shared by every case (DefinitionCache) then
-starts it in every new case, and a state restored on a freshly parsed spec lacks the wiring
-("No input task connected"). prepare_event_subprocesses wires each one in (to the process's
-end, from its start) without making it a path the start takes, so a trigger changes nothing.
+Some wiring SpiffWorkflow does to a spec while a case runs is done here, once per parsed
+version (prepare_spec), because a spec shared by every case (DefinitionCache) would carry it
+into other cases and a state restored on a freshly parsed spec would lack it:
+- an event subprocess that a message, signal or error starts is wired into its process only
+  when triggered; a later case on the same spec then started it at once, and a restored one
+  failed with "No input task connected". It is wired in (to the process's end, from its
+  start) without being a path the start takes, so a trigger changes nothing;
+- a multi-instance or loop task hears that an instance completed only once it created one in
+  this process (Python): restored, it never moved on.
 And SpiffWorkflow does not read a start event's `isInterrupting`: it is kept on the start
-event's spec as `interrupting` (BPMN's default: true) for engine.bpmn.runtime to act on.
+event's spec as `interrupting` (BPMN's default: true) for engine.bpmn.catching to act on.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser import event_parsers
 from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
 from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_BPMN_VALIDATOR
@@ -91,7 +95,7 @@ def parse_bundle(process_id: str, files: Mapping[str, bytes]) -> ParsedBundle:
     except etree.XMLSyntaxError as exc:
         raise DefinitionInvalid([f"malformed XML: {exc}"]) from exc
     for process_spec in [spec, *subprocess_specs.values()]:
-        prepare_event_subprocesses(process_spec, interrupting)
+        prepare_spec(process_spec, interrupting)
     return ParsedBundle(process_id, spec, subprocess_specs)
 
 
@@ -109,15 +113,20 @@ def _interrupting_starts(root: etree._Element) -> dict[str, bool]:
     }
 
 
-def prepare_event_subprocesses(process_spec: Any, interrupting: Mapping[str, bool]) -> None:
-    """Wire the event subprocesses a trigger starts into the process, and mark every start
-    event of an event subprocess with whether it interrupts (see the module's docstring)."""
+def prepare_spec(process_spec: Any, interrupting: Mapping[str, bool]) -> None:
+    """Wire the event subprocesses a trigger starts into the process and the instances of
+    loop tasks to their task, and mark every start event of an event subprocess with whether
+    it interrupts (see the module's docstring)."""
     start, end = process_spec.start, process_spec.end
     for task_spec in list(process_spec.task_specs.values()):
         triggered = task_spec.name in getattr(start, "trigger_specs", ())
         if triggered and start not in task_spec.inputs:  # as trigger_wf would, less the path
             task_spec._connect_notify(start)  # an input, not one of the start's outputs
             task_spec.connect(end)
+        if isinstance(task_spec, LoopTask):  # as create_child would, on the first instance
+            instance = process_spec.task_specs[task_spec.task_spec]
+            if not instance.completed_event.is_connected(task_spec.merge_child):
+                instance.completed_event.connect(task_spec.merge_child)
         bpmn_id = getattr(task_spec, "bpmn_id", None)
         if isinstance(bpmn_id, str) and bpmn_id in interrupting:
             task_spec.interrupting = interrupting[bpmn_id]

@@ -26,7 +26,12 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import TaskState
 
-from engine.bpmn.catching import message_definition, pending_timers, settle
+from engine.bpmn.catching import (
+    message_definition,
+    pending_timers,
+    refresh_conditions,
+    settle,
+)
 from engine.bpmn.parsing import ParsedBundle, spiff_message
 from engine.bpmn.scripting import RecordingScriptEngine, ServiceCall
 from engine.bpmn.serialization import dump_state
@@ -148,8 +153,9 @@ def fire_timers(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         snapshot = _advance(workflow, now)  # its refresh fires what is due
         calls += engine.calls
         messages += snapshot.messages
-        left = {(timer.task_id, timer.due) for timer in pending_timers(workflow)}
-        fired += [timer.element_id for timer in due if (timer.task_id, timer.due) not in left]
+        after = {timer.task_id: timer for timer in pending_timers(workflow)}
+        for timer in due:
+            fired += [timer.element_id] * timer.repetitions_until(after.get(timer.task_id))
         if not any(timer.due <= now for timer in pending_timers(workflow)):
             break
     snapshot.fired_timers = sorted(fired)
@@ -185,6 +191,7 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
             settle(workflow)
         with engine_time(now + _AT_DUE_TIME):
             workflow.refresh_timers()
+            refresh_conditions(workflow)
             settle(workflow)
         with engine_time(now):
             workflow.do_engine_steps()
