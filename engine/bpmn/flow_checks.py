@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 
@@ -78,7 +80,8 @@ def _describe(element: etree._Element) -> str:
 
 def _dead_gateways(name: str, process: etree._Element) -> list[str]:
     problems = []
-    for container in [process, *process.iter(*(f"{{{BPMN_NS}}}{k}" for k in _CONTAINERS))]:
+    # iter() yields the process itself first, then every subprocess inside it.
+    for container in process.iter(*(f"{{{BPMN_NS}}}{k}" for k in _CONTAINERS)):
         flows = container.findall("bpmn:sequenceFlow", NS)
         for gateway in container:
             if not isinstance(gateway.tag, str) or _kind(gateway) not in _GATEWAYS:
@@ -138,7 +141,7 @@ class _Unknown:
 
 
 _UNKNOWN = _Unknown()
-_COMPARISONS = {
+_COMPARISONS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
