@@ -154,9 +154,13 @@ def fire_timers(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         calls += engine.calls
         messages += snapshot.messages
         after = {timer.task_id: timer for timer in pending_timers(workflow)}
-        for timer in due:
-            fired += [timer.element_id] * timer.repetitions_until(after.get(timer.task_id))
-        if not any(timer.due <= now for timer in pending_timers(workflow)):
+        this_round = [
+            timer.element_id
+            for timer in due
+            for _ in range(timer.repetitions_until(after.get(timer.task_id)))
+        ]
+        fired += this_round
+        if not this_round or not any(timer.due <= now for timer in after.values()):
             break
     snapshot.fired_timers = sorted(fired)
     snapshot.service_calls, snapshot.messages = calls, messages
@@ -168,7 +172,7 @@ def deliver_message(
 ) -> Snapshot | None:
     """Give a message to the event waiting for it (a catch event, an event-based gateway,
     or the start of an event subprocess); None if nothing in the workflow waits for it."""
-    definition = message_definition(workflow, name)
+    definition = None if workflow.is_completed() else message_definition(workflow, name)
     if definition is None:
         return None
     # The waiting task's own definition, so the parser's variant (and its variable) matches.
