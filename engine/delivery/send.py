@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,9 +55,15 @@ def _due(now: datetime) -> ColumnElement[bool]:
     return or_(pending, abandoned)
 
 
-def queue_due(eng: Engine, limit: int = 500) -> list[int]:
+def queue_due(
+    eng: Engine, limit: int = 500, waiting: Callable[[list[int]], set[int]] | None = None
+) -> list[int]:
     """The rows the sweep should hand to the broker now, marked so the next sweeps skip them
-    while they wait their turn (until the lease time; after that a lost job is queued again)."""
+    while they wait their turn (until the lease time; after that a lost job is queued again).
+
+    `waiting` names those of the due rows whose job is known to wait in the broker still (a
+    backlog longer than the lease): they are not queued a second time, only looked at again
+    after another lease."""
     now = eng.clock.now()
     with eng.transaction() as session:
         ids = list(
@@ -78,7 +85,8 @@ def queue_due(eng: Engine, limit: int = 500) -> list[int]:
                     lease_until=now + timedelta(seconds=eng.settings.mail.lease_seconds),
                 )
             )
-        return ids
+        still_queued = waiting(ids) if waiting and ids else set()
+        return [i for i in ids if i not in still_queued]
 
 
 def deliver(eng: Engine, outbox_id: int) -> str:
