@@ -70,4 +70,3 @@ def test_a_broker_that_never_answers_holds_no_request(
     for row in waiting:
         assert (row.status, row.attempts) == ("pending", 0)
         assert row.lease_until == row.created_at + HANDOVER  # the sweep takes it after this
-
