@@ -31,8 +31,8 @@ def queued_jobs() -> QueuedJobs:
 
 @app.task(name="someflyt.deliver_notification", acks_late=True, reject_on_worker_lost=True)
 def deliver_notification(outbox_id: int) -> str:
-    queued_jobs().unmark(outbox_id)  # taken: from now on the sweep may queue it again
-    return delivery.deliver(engine(), outbox_id)
+    # Its queued mark goes once the claim is decided: from then on the sweep may queue it again.
+    return delivery.deliver(engine(), outbox_id, taken=queued_jobs().unmark)
 
 
 @app.task(name="someflyt.sweep", acks_late=True, reject_on_worker_lost=True)

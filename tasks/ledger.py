@@ -3,8 +3,10 @@ queue them a second time (issue 14, point 11: 199 of a new worker's 339 jobs wer
 
 Beside each delivery job the hand-over sets a marker in the broker's own Redis,
 `someflyt:queued:<outbox id>`, with the hand-over lease as its expiry
-(SOMEFLYT_HANDOVER_LEASE_SECONDS, an hour by default: kombu's own visibility timeout); the job
-deletes it when a worker starts it. The sweep leaves a due row alone while its marker is there.
+(SOMEFLYT_HANDOVER_LEASE_SECONDS, an hour by default: kombu's own visibility timeout, after
+which Redis gives an unacknowledged job to another worker); the job deletes it once its claim on
+the row is decided (the row is then "sending", or done). The sweep leaves a due pending row
+alone while its marker is there; an abandoned claim it always queues again.
 The markers live and die with the queue: a Redis restart loses both, and the sweep queues every
 row again, as before. A marker is a hint, never state: lost, it costs one no-op job; stale, its
 lease runs out. With the filesystem broker (one embedded worker, no backlog to speak of) there
@@ -66,7 +68,8 @@ class QueuedJobs:
             log.warning("could not mark notifications %s as queued: %s", ids, exc)
 
     def unmark(self, outbox_id: int) -> None:
-        """A worker started the job: if it dies now, the sweep must take the row again."""
+        """A worker took the job and claimed the row (or found nothing to do): if it dies now,
+        the row's lease runs out and the sweep takes it again."""
         if self._client is None:
             return
         try:

@@ -13,6 +13,7 @@ import re
 import socket
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -75,8 +76,32 @@ def test_the_sweep_leaves_a_job_that_still_waits_in_redis(
         assert (row.status, row.attempts) == ("pending", 0)
         assert row.lease_until == clock.now() + lease  # looked at again after another lease
 
-    # A worker takes the job (and, say, dies before its claim): the row is queued again.
-    shared_redis.unmark(outbox_id)
+    # A worker takes the job: the mark goes only once its claim holds the row, so no sweep
+    # in between sees a pending row without a job.
+    def taken(taken_id: int) -> None:
+        with eng.reading() as session:
+            assert session.get(OutboxMessage, taken_id).status == "sending"
+        shared_redis.unmark(taken_id)
+
+    smtp_down = MailSettings(host="127.0.0.1", port=1, timeout_seconds=1)  # nothing listens
+    eng.settings = replace(eng.settings, mail=smtp_down)
+    assert delivery.deliver(eng, outbox_id, taken=taken) == "retry"
+    assert shared_redis.waiting([outbox_id]) == set()
+    clock.advance(timedelta(seconds=smtp_down.retry_base_seconds + 1))
+    assert delivery.queue_due(eng, waiting=shared_redis.waiting) == [outbox_id]  # the retry
+
+
+def test_an_abandoned_claim_is_queued_again_whatever_its_mark_says(
+    eng, clock: FixedClock, shared_redis: QueuedJobs
+) -> None:
+    """A worker that died mid-send left its row "sending": its job was taken, so a mark still
+    there (a new job for it, or one never cleared) must not keep the row from the sweep."""
+    lease = timedelta(seconds=MailSettings().lease_seconds)
+    outbox_id = _one_notification(eng)
+    clock.advance(timedelta(minutes=1))
+    assert delivery.queue_due(eng, waiting=shared_redis.waiting) == [outbox_id]
+    shared_redis.mark([outbox_id])
+    assert delivery._claim(eng, outbox_id) is not None  # what a worker does before it dies
     clock.advance(lease + timedelta(seconds=1))
     assert delivery.queue_due(eng, waiting=shared_redis.waiting) == [outbox_id]
 
