@@ -16,9 +16,8 @@ from werkzeug.datastructures import MultiDict
 
 from engine.clock import OSLO
 from engine.forms.spec import FieldSpec, FormSpec
+from engine.forms.values import as_id
 
-# Long answers get a text area; short ones a line.
-_TEXTAREA_FROM = 300
 _RADIO_UP_TO = 4
 
 
@@ -95,7 +94,7 @@ def _widget(spec: FieldSpec) -> str:
         return "email"
     if spec.format == "uri":  # a link, however long it may be, is one line
         return "url"
-    if (spec.max_length or 0) >= _TEXTAREA_FROM:
+    if spec.multiline:  # long answers get a text area; short ones a line (engine/forms/spec.py)
         return "textarea"
     return "text"
 
@@ -130,11 +129,8 @@ def preselected(form: FormSpec, args: MultiDict[str, str]) -> dict[str, Any]:
     """Fields naming an account that a link may choose in advance, e.g. the account page's
     "register an inquiry" (`?account_id=7`). Only the choice is made; the person still sees
     it, may change it, and sends the form themselves."""
-    return {
-        spec.name: int(args[spec.name])
-        for spec in form.with_format("account")
-        if args.get(spec.name, "").isdigit()
-    }
+    chosen = {spec.name: as_id(args.get(spec.name, "")) for spec in form.with_format("account")}
+    return {name: value for name, value in chosen.items() if value is not None}
 
 
 def parse_submission(form: FormSpec, posted: MultiDict[str, str]) -> dict[str, Any]:
@@ -180,8 +176,8 @@ def local_input_value(value: Any) -> str:
     """An ISO moment as a datetime-local field shows it (Norwegian wall-clock time)."""
     try:
         moment = datetime.fromisoformat(str(value))
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(OSLO)
+    except (ValueError, OverflowError):  # year 1 or 9999 as typed: shown as typed
         return str(value or "")
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(OSLO)
     return moment.strftime("%Y-%m-%dT%H:%M")
