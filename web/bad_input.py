@@ -1,7 +1,7 @@
 """Bad input is refused where it enters, once for every route (issue 14, point 6).
 
-- Ids in paths: `<int:…>` takes only what a database integer holds (0 … 2⁶³−1); a larger
-  number names no record, so the route answers 404 as for any unknown id.
+- Ids in paths: `<int:…>` takes only what an id column holds (0 … 2³¹−1, PostgreSQL's
+  INTEGER); a larger number names no record, so the route answers 404 as for any unknown id.
 - Any request whose path, query or form holds a NUL or another control character, or text
   that is no valid Unicode, is answered 400 before a view sees it (PostgreSQL cannot even
   compare such text, so a view would otherwise fail on it).
@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter, Map
 
-from engine.forms.values import MAX_INTEGER, as_id, text_problem
+from engine.forms.values import MAX_ID, as_id, text_problem
 from web.errors import render_error
 
 MAX_JSON_DEPTH = 32  # an inquiry is one flat object; 32 levels is far more than any use
@@ -30,10 +30,10 @@ _OPEN, _CLOSE, _QUOTE, _BACKSLASH = b"[{", b"]}", ord('"'), ord("\\")
 
 
 class RowIdConverter(IntegerConverter):
-    """`<int:…>` for ids: at most what a 64-bit database column holds."""
+    """`<int:…>` for ids: at most what an id column holds."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_INTEGER)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import MomentOutOfRange, parse_moment
 from engine.forms.context import Errors
-from engine.forms.values import fits_integer
+from engine.forms.values import as_id
 from engine.registers import consent_photos, replies
 from engine.store.models import Account, Unit, User
 
@@ -76,8 +76,8 @@ def _active_unit(session: Session, value: str) -> bool:
 
 
 def _active_account(session: Session, _who: str | None, value: Any) -> bool:
-    """Accounts are named by their id: anything but an integer (a database's) names none."""
-    if not fits_integer(value):
+    """Accounts are named by their id: anything but an integer (an id's) names none."""
+    if isinstance(value, str) or as_id(value) is None:
         return False
     account = session.get(Account, value)
     return account is not None and account.status == "active"
@@ -227,7 +227,7 @@ def _closed_account(session: Session, error: tuple[str, dict[str, Any]]) -> tupl
     """An account that exists but is closed (A1) is said to be closed, not unknown."""
     code, params = error
     value = params.get("value")
-    if code != "unknown_account_value" or not isinstance(value, int) or isinstance(value, bool):
+    if code != "unknown_account_value" or isinstance(value, str) or as_id(value) is None:
         return error
     account = session.get(Account, value)
     if account is None:

@@ -14,8 +14,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-MAX_INTEGER = 2**63 - 1  # the largest id or count a database integer holds
+MAX_INTEGER = 2**63 - 1  # the largest number a form's integer may hold (a 64-bit integer)
 MIN_INTEGER = -(2**63)
+# Rows are numbered in INTEGER columns, 32 bits on PostgreSQL: no larger number names a row,
+# and PostgreSQL refuses to compare such a column with one ("integer out of range").
+MAX_ID = 2**31 - 1
 
 # Lone surrogates (no UTF-8 for them), and control characters other than tab and line breaks.
 _UNENCODABLE = re.compile("[\ud800-\udfff]")
@@ -36,15 +39,15 @@ def fits_integer(value: Any) -> bool:
 
 def as_id(value: Any) -> int | None:
     """A row id from an integer or its digits, or None for anything that can name no row
-    (a negative number, a number too large for the database, text that is no number)."""
+    (a negative number, a number too large for an id column, text that is no number)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
         text = value.strip()
-        if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_INTEGER)):
+        if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ID)):
             return None
         value = int(text)
-    if not isinstance(value, int) or not 0 <= value <= MAX_INTEGER:
+    if not isinstance(value, int) or not 0 <= value <= MAX_ID:
         return None
     return value
 

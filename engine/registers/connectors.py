@@ -27,7 +27,7 @@ from engine.clock import parse_moment
 from engine.errors import Conflict, FormInvalid, NotFound, PermissionDenied, Unauthorized
 from engine.forms import validation as forms
 from engine.forms.context import FormContext
-from engine.forms.values import fits_integer, text_problem
+from engine.forms.values import as_id, text_problem
 from engine.people.lanes import get_user, is_read_only
 from engine.store import audit
 from engine.store.models import Account, ApiToken, InboundMessage, User
@@ -72,7 +72,8 @@ def create_token(
     name = (name or "").strip()
     with eng.transaction() as session:
         _admin(session, admin, writing=True, shell=shell)
-        account = session.get(Account, account_id) if fits_integer(account_id) else None
+        found = as_id(account_id) if not isinstance(account_id, str) else None
+        account = session.get(Account, found) if found is not None else None
         errors: Errors = {}
         if account is None:
             errors["account_id"] = ("unknown_account_value", {"value": account_id})
