@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import instance_folder
+from engine.people.sessions import SessionLimits
 
 
 def web_config(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -25,6 +26,8 @@ def _defaults() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("SOMEFLYT_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("SOMEFLYT_SECURE_COOKIES", "") == "1",
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a long application form must not expire mid-way
+        # Sessions live on the server (engine/people/sessions.py): idle and age limits.
+        "SESSION_LIMITS": SessionLimits.from_env(),
         "RATELIMIT_STORAGE_URI": os.environ.get("SOMEFLYT_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down must not stop logins: count in memory until it is back.

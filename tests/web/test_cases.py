@@ -32,7 +32,7 @@ def cases(eng):
         eng,
         "account_application",
         "laerar.molde",
-        school_application(account_name="moldevgs", deputy="rektor.molde"),
+        school_application(account_name="moldevgs", deputy="laerar.kristiansund"),
     )
     return {"alesund": alesund, "samferdsel": samferdsel, "molde": molde}
 

@@ -32,7 +32,7 @@ def state(eng) -> dict[str, object]:
         eng,
         "account_application",
         "laerar.molde",
-        school_application(account_name="moldevgs", deputy="rektor.molde"),
+        school_application(account_name="moldevgs", deputy="laerar.kristiansund"),
     )
     services.complete_human_task(
         eng,
