@@ -24,6 +24,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("HSTS"):  # production (web/settings.py): HTTPS from here on
+            response.headers.setdefault("Strict-Transport-Security", app.config["HSTS"])
         if current_user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
             # Case data is personal: a shared office PC must not show it from its cache.
             response.headers["Cache-Control"] = "no-store"
