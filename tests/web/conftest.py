@@ -112,7 +112,7 @@ def browser(app: Flask) -> Callable[[], Browser]:
 _SESSIONS: dict[str, tuple[str, str]] = {}
 
 
-def _reopen(eng: Engine, username: str, token: str) -> None:
+def reopen(eng: Engine, username: str, token: str) -> None:
     """The server-side row of a session a login of an earlier test opened."""
     key = hashlib.sha256(token.encode("utf-8")).hexdigest()
     now = eng.clock.now()
@@ -132,7 +132,7 @@ def login(app: Flask) -> Callable[..., Browser]:
         b = Browser(app.test_client())
         if username in _SESSIONS:
             cookie_value, token = _SESSIONS[username]
-            _reopen(app.extensions["someflyt"], username, token)
+            reopen(app.extensions["someflyt"], username, token)
             b.client.set_cookie(SESSION_COOKIE, cookie_value)
             b.csrf_from("/")
         else:
