@@ -8,6 +8,7 @@ hint, tied to the control.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -143,7 +144,7 @@ def parse_submission(form: FormSpec, posted: MultiDict[str, str]) -> dict[str, A
         elif spec.several:
             values = [v.strip() for raw in posted.getlist(name) for v in raw.split(",")]
             if spec.each.kind == "integer":  # e.g. several accounts
-                data[name] = [int(v) if v.lstrip("-").isdigit() else v for v in values if v]
+                data[name] = [_number(v) for v in values if v]
             else:
                 data[name] = [v for v in values if v]
         else:
@@ -153,10 +154,19 @@ def parse_submission(form: FormSpec, posted: MultiDict[str, str]) -> dict[str, A
             if spec.format == "date-time":
                 data[name] = _moment_from_local(value)
             elif spec.kind == "integer":
-                data[name] = int(value) if value.lstrip("-").isdigit() else value
+                data[name] = _number(value)
             else:
                 data[name] = value
     return data
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,40}")
+
+
+def _number(text: str) -> int | str:
+    """Digits as the integer they write; anything else ("²", 5,000 digits, "12a") as typed, for
+    the engine's type check to name (int() would take "١٢" and fail on "²")."""
+    return int(text) if _INTEGER.fullmatch(text) else text
 
 
 def _moment_from_local(text: str) -> str:

@@ -22,6 +22,9 @@ HARD_TEXT = [
     "1970-01-01T00:00:00Z",
     "2026-11-23T10:00",
     str(2**64),
+    "9" * 5000,  # more digits than int() takes
+    "²",  # a digit to str.isdigit(), not to int()
+    "١٢",  # Arabic-Indic twelve: int() takes it
     "-1",
     "",
     "   ",

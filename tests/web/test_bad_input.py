@@ -81,6 +81,13 @@ def test_ids_above_2_63_in_fields_are_refused_with_a_message(eng, login, account
         token = {"account_id": str(number), "name": "Kopling"}
         assert admin.post("/admin/connectors/", token, page="/admin/connectors/").status_code < 500
         assert comms.get(f"/cases/?account={number}").status_code == 200
+    for digits in ("²", "9" * 5000):  # digits to str.isdigit(), no number to int()
+        sent = QUESTION | {"case_id": digits}
+        page = doc_of(team.post("/start/ask_comms", sent, page="/start/ask_comms"))
+        assert field_error(page, "case_id")
+        token = {"account_id": digits, "name": "Kopling"}
+        assert admin.post("/admin/connectors/", token, page="/admin/connectors/").status_code == 422
+        refused(team.get(f"/cases/{digits}"), 404)
     assert stored(eng) == before
     with pytest.raises(FormInvalid) as error:  # the engine says so to every caller
         services.start_process(eng, "ask_comms", OWNER, QUESTION | {"case_id": 2**64})
