@@ -15,6 +15,7 @@ from engine.config import Settings
 from engine.delivery.notifications import OUTBOX_KEY
 from engine.errors import Conflict, DatabaseUnavailable
 from engine.extensions import Registry, installed
+from engine.store.anchoring import SESSION_INFO as AUDIT_KEY
 from engine.store.db import (
     READ_ONLY,
     is_conflict,
@@ -33,7 +34,8 @@ class Engine:
     ) -> None:
         self.settings = settings
         self.db = make_engine(settings.database_url)
-        self.sessions = make_session_factory(self.db)
+        # Every session carries the audit key, so each event it records is signed with it.
+        self.sessions = make_session_factory(self.db, {AUDIT_KEY: settings.audit_key})
         self.cache = cache or DefinitionCache()
         self.clock: Clock = clock or SystemClock()
         # The installed process packages, loaded (and checked) once, before any request.

@@ -19,8 +19,10 @@ from engine.errors import SomeflytError
 from engine.people import directory
 from engine.people.demo import load_demo
 from engine.registers import connectors, replies
+from engine.store.anchoring import ensure_key
 from engine.store.migrate import upgrade_to_head
-from someflyt import supervise
+from someflyt import audit_cli, supervise
+from someflyt.audit_cli import AuditBroken
 from someflyt.wiring import web_app
 
 EXIT_ERROR = 1
@@ -138,13 +140,6 @@ def cmd_timers_run(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     return fired, "\n".join(lines) or "Ingen timarar var forfalne."
 
 
-def cmd_audit_verify(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
-    result = services.verify_audit(eng)
-    if not result.ok:
-        raise AuditBroken(result.problem or "broken", vars(result))
-    return vars(result), f"ok ({result.events} hendingar)"
-
-
 def cmd_tokens_create(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     issued = connectors.create_token(eng, "cli", args.account, args.name, shell=True)
     text = (
@@ -212,12 +207,6 @@ def cmd_up(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     env.setdefault("SOMEFLYT_BASE_URL", f"http://{args.host}:{args.port}")
     stopped = supervise.run(commands, env)
     return stopped, "Stoppa: " + ", ".join(f"{n} ({c})" for n, c in stopped.items())
-
-
-class AuditBroken(Exception):
-    def __init__(self, message: str, detail: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.detail = detail
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -297,12 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", required=True
     )
-    add("verify", cmd_audit_verify, "check the hash chain", audit)
+    audit_cli.add_commands(add, audit)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, eng: Engine | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "init" and eng is None:
+        ensure_key()  # before the engine reads it: init's own events are signed too
     eng = eng or bootstrap()
     try:
         result, text = args.handler(eng, args)

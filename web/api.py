@@ -21,6 +21,7 @@ from engine.errors import DatabaseUnavailable, FormInvalid, SomeflytError, Unaut
 from engine.registers import connectors
 from engine.store.db import is_unavailable
 from engine.texts import translate
+from web.bad_input import MAX_JSON_DEPTH, TooDeep, json_body
 from web.errors import unavailable_headers
 from web.extensions import csrf, engine, limiter
 
@@ -60,7 +61,12 @@ def create_inquiry() -> ResponseReturnValue:
     request.max_content_length = MAX_BODY
     auth = request.authorization
     secret = auth.token if auth is not None and auth.type == "bearer" else None
-    payload = request.get_json(silent=True)  # None for malformed JSON: reported after auth
+    try:
+        payload = json_body()  # None for malformed JSON: reported after auth
+    except TooDeep:
+        code, params = "json_too_deep", {"limit": MAX_JSON_DEPTH}
+        errors = {"_body": {"code": code, "message": translate(code, params, API_LANG)}}
+        return _error(400, "invalid", "The inquiry has errors.", errors=errors)
     result = connectors.register_inbound_inquiry(engine(), secret or "", payload)
     path = url_for("cases.show", instance_id=result.instance_id)
     body = {

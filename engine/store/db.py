@@ -44,8 +44,11 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Sessions of `engine`; each one's `info` starts as a copy of `info` (the audit key)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info or {})
 
 
 def is_unavailable(exc: BaseException) -> bool:

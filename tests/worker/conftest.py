@@ -281,6 +281,7 @@ class Stack:
                 "SOMEFLYT_SWEEP_SECONDS": str(SWEEP_SECONDS),
                 "SOMEFLYT_BASE_URL": self.base_url,
                 "SOMEFLYT_SECRET_KEY": "test",
+                "SOMEFLYT_ENV": "development",  # plain http on loopback: no Secure cookies
                 "SOMEFLYT_MAIL_RETRY_BASE_SECONDS": "1",
             }
             | self.settings
