@@ -86,7 +86,10 @@ class Browser:
     ) -> TestResponse:
         url = "/login" if next_url is None else f"/login?next={next_url}"
         self.csrf_from(url)
-        return self.post(url, {"username": username, "password": password})
+        response = self.post(url, {"username": username, "password": password})
+        if response.status_code == 302:
+            self.token = None  # a login starts a new session, with a new CSRF secret
+        return response
 
     def logout(self) -> TestResponse:
         return self.post("/logout", page="/")

@@ -37,6 +37,7 @@ from tests.connector_support import school_account
 from tests.sockets import TcpProxy
 from tests.web.conftest import Browser, assert_page_structure, doc, only_task
 from web import create_app
+from web.auth import SESSION_TOKEN
 
 UNAVAILABLE = {
     "nn": ("Tenesta er utilgjengeleg ei lita stund", "Vent litt og prøv igjen"),
@@ -231,6 +232,7 @@ def test_a_sqlite_file_that_cannot_be_opened_answers_503(tmp_path: Path) -> None
     client = app.test_client()
     with client.session_transaction() as session:  # a session cookie from before the outage
         session["_user_id"] = "komm1"
+        session[SESSION_TOKEN] = "a-token-only-the-database-could-check"
         session["lang"] = "en"
     assert_unavailable_page(client.get("/"), "en")
     anonymous = Browser(app.test_client())
