@@ -43,6 +43,12 @@ class Conflict(SomeflytError):
     status = 409
 
 
+class Unprocessable(SomeflytError):
+    """Well-formed input the engine cannot use (a message lacking what its case correlates on)."""
+
+    status = 422
+
+
 class TaskAlreadyCompleted(Conflict):
     def __init__(self, task_name: str, completed_by: str | None) -> None:
         who = completed_by or "systemet"

@@ -21,15 +21,15 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task, TaskState
 
+from engine.bpmn import waiting as events
 from engine.bpmn.parsing import ParsedBundle, spiff_message
 from engine.bpmn.scripting import RecordingScriptEngine, ServiceCall
 from engine.bpmn.serialization import dump_state
-from engine.errors import WorkflowFailed
+from engine.errors import Unprocessable, WorkflowFailed
 
 HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask"})
 
@@ -97,6 +97,9 @@ class Snapshot:
     service_calls: list[ServiceCall] = field(default_factory=list)
     fired_timers: list[str] = field(default_factory=list)
     messages: list[ThrownMessage] = field(default_factory=list)
+    # What the case waits for (messages, signals, timers), and why it cannot go on, if so.
+    waiting: list[events.Waiting] = field(default_factory=list)
+    stuck: list[events.Stuck] = field(default_factory=list)
 
 
 # --- acting on a workflow -----------------------------------------------------------------------
@@ -142,24 +145,71 @@ def fire_timers(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
 
 
 def deliver_message(
+    workflow: BpmnWorkflow,
+    name: str | None,
+    payload: Any,
+    now: datetime,
+    *,
+    element_id: str | None = None,
+    correlation: dict[str, Any] | None = None,
+) -> Snapshot | None:
+    """Give a message to the events waiting for it (by name, or by element id for a catch
+    without a messageRef; only those whose correlation matches); None if nothing waits."""
+    targets = events.catching_tasks(
+        workflow, events.MESSAGE, name, element_id=element_id, correlation=correlation
+    )
+    return _deliver(workflow, targets, payload, correlation or {}, now) if targets else None
+
+
+def deliver_signal(
     workflow: BpmnWorkflow, name: str, payload: Any, now: datetime
 ) -> Snapshot | None:
-    """Give a message to the event waiting for it; None if nothing in the workflow waits."""
-    waiting = [
-        task
-        for task in workflow.get_tasks(state=TaskState.WAITING)
-        if isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
-        and task.task_spec.event_definition.name == name
-    ]
-    if not waiting:
-        return None
-    # The waiting task's own definition, so the parser's variant (and its variable) matches.
-    event = BpmnEvent(waiting[0].task_spec.event_definition, payload=payload)
+    """Give a signal to every event of the workflow waiting for it; None if nothing waits."""
+    targets = events.catching_tasks(workflow, events.SIGNAL, name)
+    return _deliver(workflow, targets, payload, {}, now) if targets else None
+
+
+def start_by_event(
+    bundle: ParsedBundle,
+    kind: str,
+    name: str,
+    element_id: str,
+    payload: Any,
+    data: dict[str, Any],
+    now: datetime,
+) -> tuple[BpmnWorkflow, Snapshot]:
+    """Start a workflow at its message or signal start event `element_id`: its other start
+    events (a none start beside it) are cancelled first, so the event's path is the one taken."""
+    workflow = BpmnWorkflow(
+        bundle.spec, bundle.subprocess_specs, script_engine=RecordingScriptEngine()
+    )
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.MAYBE | TaskState.LIKELY | TaskState.FUTURE):
+        spec = task.task_spec
+        if type(spec).__name__ == "StartEvent" and spec.bpmn_id != element_id:
+            task.cancel()
+    _advance(workflow, now)
+    targets = events.catching_tasks(workflow, kind, name, element_id=element_id)
+    if not targets:
+        raise WorkflowFailed(f"start event {element_id} does not wait for {kind} {name!r}")
+    return workflow, _deliver(workflow, targets, payload, {}, now)
+
+
+def _deliver(
+    workflow: BpmnWorkflow,
+    targets: list[tuple[Task, Any]],
+    payload: Any,
+    correlation: dict[str, Any],
+    now: datetime,
+) -> Snapshot:
     try:
         with engine_time(now):
-            workflow.send_event(event)
-    except SpiffWorkflowException as exc:
-        raise WorkflowFailed(spiff_message(exc)) from exc
+            events.deliver(targets, payload, correlation)
+    except Exception as exc:  # the event's content, evaluated by the diagram's expressions
+        detail = spiff_message(exc) if isinstance(exc, SpiffWorkflowException) else repr(exc)
+        raise Unprocessable(
+            f"Saka kan ikkje ta imot hendinga: {detail}", "event_not_taken", detail=detail
+        ) from exc
     return _advance(workflow, now)
 
 
@@ -195,6 +245,7 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         for event in workflow.get_events()
         if isinstance(event.event_definition, MessageEventDefinition)
     ]
+    waiting = events.waiting_for(workflow)
     return Snapshot(
         state=dump_state(workflow),
         completed=workflow.is_completed(),
@@ -204,6 +255,8 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         data=current_data(workflow),
         service_calls=list(engine.calls),
         messages=messages,
+        waiting=waiting,
+        stuck=events.stuck_reasons(workflow, waiting),
     )
 
 
