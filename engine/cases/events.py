@@ -88,6 +88,35 @@ def send_signal(eng: Engine, name: Any, payload: Any, actor: Credentials) -> Eve
     return _receive(eng, SIGNAL, name, {}, payload, actor, None, None)
 
 
+# What a request body may name, per kind of event (the API and the CLI take the same).
+FIELDS = {
+    MESSAGE: ("name", "correlation", "payload", "element_id", "case_id"),
+    SIGNAL: ("name", "payload"),
+}
+
+
+def receive(eng: Engine, kind: str, body: Any, actor: Credentials) -> EventResult:
+    """An event as a request body carried it (the JSON API): an object with the fields of
+    FIELDS[kind]; None or anything else is refused once the sender is recognised."""
+    fields: dict[str, Any] = body if isinstance(body, dict) else {}
+    refused: dict[str, tuple[str, dict[str, Any]]] = {
+        key: ("unknown_field", {}) for key in fields if key not in FIELDS[kind]
+    }
+    if not isinstance(body, dict):
+        refused["_body"] = ("json_object", {})
+    return _receive(
+        eng,
+        kind,
+        fields.get("name"),
+        fields.get("correlation") if kind == MESSAGE else {},
+        fields.get("payload"),
+        actor,
+        fields.get("element_id"),
+        fields.get("case_id"),
+        refused=refused,
+    )
+
+
 def _receive(
     eng: Engine,
     kind: str,
@@ -97,12 +126,16 @@ def _receive(
     credentials: Credentials,
     element_id: Any,
     case_id: Any,
+    *,
+    refused: dict[str, tuple[str, dict[str, Any]]] | None = None,
 ) -> EventResult:
     now = eng.clock.now()
     sender: Sender | None = None
     try:
         with eng.transaction() as session:
             sender = _sender(session, credentials, now)  # first: strangers learn nothing more
+            if refused:
+                raise FormInvalid(refused)
             event = _event(kind, name, correlation, payload, element_id, case_id)
             route = route_message if kind == MESSAGE else route_signal
             delivered, started = route(eng, session, event, sender, now)
