@@ -135,6 +135,7 @@ def _waiting_as_dict(wait: waiting.Waiting, definition: ProcessDefinition) -> di
         "name": wait.name,
         "element_id": wait.element_id,
         "element_name": _element_name(definition, wait.element_id),
+        "element_type": _element(definition, wait.element_id).get("type"),
         "correlation": wait.correlation,
         "due_at": _iso(wait.due_at),
         "boundary": wait.boundary,
@@ -159,7 +160,14 @@ def _stuck(
     return [
         {
             "code": code,
-            "elements": [{"id": e, "name": _element_name(definition, e)} for e in elements],
+            "elements": [
+                {
+                    "id": e,
+                    "name": _element_name(definition, e),
+                    "type": _element(definition, e).get("type"),
+                }
+                for e in elements
+            ],
             "message": translate(code, {"elements": _named(definition, elements)}),
         }
         for code, elements in reasons
@@ -170,9 +178,15 @@ def _named(definition: ProcessDefinition, elements: list[str]) -> str:
     return ", ".join(f"«{_element_name(definition, e)}» ({e})" for e in elements)
 
 
+def _element(definition: ProcessDefinition, element_id: str) -> dict[str, Any]:
+    """What deploy kept of an element (engine.bpmn.definitions); {} for one inside a
+    subprocess, which it does not list."""
+    element: dict[str, Any] = definition.task_meta["elements"].get(element_id) or {}
+    return element
+
+
 def _element_name(definition: ProcessDefinition, element_id: str) -> str:
-    element = definition.task_meta["elements"].get(element_id) or {}
-    return str(element.get("name") or element_id)
+    return str(_element(definition, element_id).get("name") or element_id)
 
 
 def list_accounts(eng: Engine) -> list[dict[str, Any]]:
