@@ -246,17 +246,18 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         if isinstance(event.event_definition, MessageEventDefinition)
     ]
     waiting = events.waiting_for(workflow)
+    ready = ready_human_tasks(workflow)
     return Snapshot(
         state=dump_state(workflow),
         completed=workflow.is_completed(),
         outcome=_outcome(workflow),
-        ready=ready_human_tasks(workflow),
+        ready=ready,
         next_timer_at=next_timer_at(workflow),
         data=current_data(workflow),
         service_calls=list(engine.calls),
         messages=messages,
         waiting=waiting,
-        stuck=events.stuck_reasons(workflow, waiting),
+        stuck=[] if ready else events.stuck_reasons(workflow, waiting),  # a person can act
     )
 
 
