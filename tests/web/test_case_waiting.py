@@ -7,7 +7,7 @@ import pytest
 
 from engine.cases import services
 from engine.cases.events import send_message
-from tests.events_support import ADMIN, complete, deploy_events, order
+from tests.events_support import ADMIN, complete, deploy_events, open_elements, order
 from tests.web.conftest import assert_page_structure, by_id, doc, text_of
 
 
@@ -85,3 +85,60 @@ def test_the_timeline_names_an_event_from_outside(eng, login) -> None:
     tree = page(login, "laerar.alesund", instance_id)
     timeline = text_of(tree.xpath('//ol[@class="timeline"]')[0])
     assert "Hending motteken utanfrå – admin" in timeline
+
+
+# --- an admin sends what the case waits for, from its page --------------------------------------
+
+
+def _form(tree, kind: str):
+    [form] = [
+        f
+        for f in tree.xpath('//form[@class="send-event"]')
+        if f.xpath(f'.//input[@name="kind"][@value="{kind}"]')
+    ]
+    inputs = form.xpath(".//input")
+    return {i.get("name"): i.get("value") for i in inputs if i.get("name") != "csrf_token"}
+
+
+def test_only_admins_see_the_forms_that_send_an_event_in(eng, login) -> None:
+    instance_id = order(eng, 12)
+    assert page(login, "admin", instance_id).xpath('//form[@class="send-event"]')
+    for username in ("laerar.alesund", "komm1", "revisor"):
+        assert not page(login, username, instance_id).xpath('//form[@class="send-event"]')
+
+
+def test_an_admin_sends_the_message_a_case_waits_for_from_its_page(eng, login) -> None:
+    instance_id = order(eng, 12)
+    admin = login("admin")
+    fields = _form(doc(admin.get(f"/cases/{instance_id}")), "message")
+    assert (fields["name"], fields["element_id"]) == ("bestilling_klar", "wait_ready")
+    url = f"/cases/{instance_id}/events"
+    bad = admin.post(url, fields | {"payload": "[1, 2]"})
+    assert bad.status_code == 400 and "JSON-objekt" in bad.get_data(as_text=True)
+    assert admin.post(url, fields, csrf=False).status_code == 400
+    assert open_elements(eng, instance_id) == []
+    sent = admin.post(url, fields | {"payload": '{"shelf": "C3"}'})
+    assert sent.status_code == 302 and sent.location.endswith(f"/cases/{instance_id}")
+    assert "Hendinga er send; ho nådde 1 sak." in text_of(doc(admin.get(sent.location)))
+    assert open_elements(eng, instance_id) == ["collect"]
+    assert services.show_instance(eng, instance_id)["data"]["delivery"]["shelf"] == "C3"
+
+
+def test_others_cannot_send_an_event_from_a_case_page(eng, login) -> None:
+    instance_id = order(eng, 12)
+    fields = {"kind": "message", "name": "bestilling_klar", "element_id": "wait_ready"}
+    for username in ("laerar.alesund", "revisor"):
+        response = login(username).post(f"/cases/{instance_id}/events", fields, page="/")
+        assert response.status_code == 403
+    assert open_elements(eng, instance_id) == []
+
+
+def test_a_signal_sent_from_a_case_page_reaches_every_case_waiting_for_it(eng, login) -> None:
+    first, second = (
+        services.start_process(eng, "events_alarm", "laerar.alesund", {}) for _ in "ab"
+    )
+    admin = login("admin")
+    fields = _form(doc(admin.get(f"/cases/{first}")), "signal")
+    sent = admin.post(f"/cases/{first}/events", fields)
+    assert sent.status_code == 302
+    assert open_elements(eng, first) == open_elements(eng, second) == ["act"]
