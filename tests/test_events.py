@@ -241,6 +241,9 @@ def test_a_signal_reaches_every_case_waiting_for_it_and_starts_its_processes(eng
         [received] = events_of(eng, "event_received", instance_id)
         assert received.detail["event"] == "signal" and received.detail["name"] == "alarm"
     assert open_elements(eng, broadcast) == ["inform"]
+    [routed] = events_of(eng, "event_routed")  # one line with every case it touched
+    assert (routed.instance_id, routed.actor) == (None, "admin")
+    assert (routed.detail["delivered"], routed.detail["started"]) == (waiting, [broadcast])
 
 
 def test_a_signal_nothing_waits_for_is_refused_with_404(eng) -> None:

@@ -139,6 +139,23 @@ def _receive(
             event = _event(kind, name, correlation, payload, element_id, case_id)
             route = route_message if kind == MESSAGE else route_signal
             delivered, started = route(eng, session, event, sender, now)
+            # One line for the whole event beside each case's own: every case it touched.
+            audit.record(
+                session,
+                now,
+                sender.actor,
+                "event_routed",
+                detail={
+                    "event": kind,
+                    "name": event.name,
+                    "correlation": event.correlation,
+                    "element_id": event.element_id,
+                    "case_id": event.case_id,
+                    "delivered": delivered,
+                    "started": started,
+                }
+                | sender.detail,
+            )
             return EventResult(delivered, started)
     except SomeflytError as exc:
         if sender is not None and not isinstance(exc, Unauthorized | PermissionDenied):
