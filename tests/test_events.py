@@ -11,6 +11,7 @@ from sqlalchemy import delete
 
 from engine.cases import services
 from engine.cases.events import Credentials, rebuild_subscriptions, send_message, send_signal
+from engine.config import PROJECT_ROOT
 from engine.errors import (
     Conflict,
     FormInvalid,
@@ -171,6 +172,21 @@ def test_an_event_based_gateway_takes_the_message_and_drops_its_other_alternativ
     send_message(eng, "avblaas", {}, {}, ADMIN)
     assert case(eng, instance_id)["outcome"] == "Avblåst"
     assert subscriptions(eng, instance_id) == []
+
+
+def test_a_message_from_outside_starts_an_event_subprocess(eng) -> None:
+    services.deploy_definitions(eng, [PROJECT_ROOT / "tests" / "diagrams" / "esp_message"])
+    instance_id = services.start_process(eng, "esp_message", STARTER, {})
+    [wait] = case(eng, instance_id)["waiting"]
+    assert (wait["name"], wait["element_id"], wait["starts_subprocess"]) == (
+        "withdraw",
+        "withdrawn",
+        True,
+    )
+    assert subscriptions(eng, instance_id) == [("message", "withdraw", "withdrawn", {})]
+    result = send_message(eng, "withdraw", {}, {"reason": "Ikkje aktuelt"}, ADMIN)
+    assert result.delivered == [instance_id]
+    assert open_elements(eng, instance_id) == ["confirm"]  # the work it interrupted is gone
 
 
 # --- message start events -----------------------------------------------------------------------

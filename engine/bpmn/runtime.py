@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -26,12 +26,22 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task, TaskState
 
 from engine.bpmn import waiting as events
+from engine.bpmn.catching import (
+    pending_timers,
+    refresh_conditions,
+    settle,
+)
 from engine.bpmn.parsing import ParsedBundle, spiff_message
 from engine.bpmn.scripting import RecordingScriptEngine, ServiceCall
 from engine.bpmn.serialization import dump_state
 from engine.errors import Unprocessable, WorkflowFailed
 
-HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask"})
+# A plain bpmn:task (Spiff's NoneTask) is a manual task of its lane: someone marks it done.
+HUMAN_TASK_TYPES = events.HUMAN_TASK_TYPES
+
+# Repetitions of timers (timeCycle) one call fires at most: a sweep that comes late catches up
+# on what fell due meanwhile, and the next sweep goes on where this one stopped.
+MAX_TIMER_ROUNDS = 50
 
 # --- clock -----------------------------------------------------------------------------------
 # SpiffWorkflow's timers read `datetime.now(timezone.utc)` from their own module. We give that
@@ -135,12 +145,27 @@ def complete_task(
 
 
 def fire_timers(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
-    before = _waiting_timer_ids(workflow)
-    snapshot = _advance(workflow, now)  # its refresh fires what is due
-    after = _waiting_timer_ids(workflow)
-    snapshot.fired_timers = sorted(
-        element for task_id, element in before.items() if task_id not in after
-    )
+    """Fire every timer due at `now`; a repeating one once for each repetition due."""
+    fired: list[str] = []
+    engine: RecordingScriptEngine = workflow.script_engine
+    calls: list[ServiceCall] = []
+    messages: list[ThrownMessage] = []
+    for _round in range(MAX_TIMER_ROUNDS):
+        due = [timer for timer in pending_timers(workflow) if timer.due <= now]
+        snapshot = _advance(workflow, now)  # its refresh fires what is due
+        calls += engine.calls
+        messages += snapshot.messages
+        after = {timer.task_id: timer for timer in pending_timers(workflow)}
+        this_round = [
+            timer.element_id
+            for timer in due
+            for _ in range(timer.repetitions_until(after.get(timer.task_id)))
+        ]
+        fired += this_round
+        if not this_round or not any(timer.due <= now for timer in after.values()):
+            break
+    snapshot.fired_timers = sorted(fired)
+    snapshot.service_calls, snapshot.messages = calls, messages
     return snapshot
 
 
@@ -153,20 +178,47 @@ def deliver_message(
     element_id: str | None = None,
     correlation: dict[str, Any] | None = None,
 ) -> Snapshot | None:
-    """Give a message to the events waiting for it (by name, or by element id for a catch
-    without a messageRef; only those whose correlation matches); None if nothing waits."""
-    targets = events.catching_tasks(
-        workflow, events.MESSAGE, name, element_id=element_id, correlation=correlation
-    )
-    return _deliver(workflow, targets, payload, correlation or {}, now) if targets else None
+    """Give a message to the events waiting for it — a catch event, an event-based gateway,
+    the start of an event subprocess — by name, or by element id for a catch without a
+    messageRef, and only where the correlation matches; None if nothing waits for it."""
+    return _deliver_event(workflow, events.MESSAGE, name, element_id, correlation, payload, now)
 
 
 def deliver_signal(
     workflow: BpmnWorkflow, name: str, payload: Any, now: datetime
 ) -> Snapshot | None:
     """Give a signal to every event of the workflow waiting for it; None if nothing waits."""
-    targets = events.catching_tasks(workflow, events.SIGNAL, name)
-    return _deliver(workflow, targets, payload, {}, now) if targets else None
+    return _deliver_event(workflow, events.SIGNAL, name, None, None, payload, now)
+
+
+def _deliver_event(
+    workflow: BpmnWorkflow,
+    kind: str,
+    name: str | None,
+    element_id: str | None,
+    correlation: dict[str, Any] | None,
+    payload: Any,
+    now: datetime,
+) -> Snapshot | None:
+    if workflow.is_completed():  # a finished case takes nothing (an event subprocess would start)
+        return None
+
+    def matching() -> list[tuple[Task, Any]]:
+        return events.catching_tasks(
+            workflow, kind, name, element_id=element_id, correlation=correlation
+        )
+
+    targets = matching()
+    triggers = events.subprocess_triggers(
+        workflow, kind, name, element_id=element_id, correlation=correlation
+    )
+    if not targets and not triggers:
+        return None
+    if triggers:  # the event subprocesses start, and their start events wait for the event
+        with engine_time(now):
+            events.start_subprocesses(workflow, triggers)
+        targets = matching()
+    return _deliver(workflow, targets, payload, correlation or {}, now)
 
 
 def start_by_event(
@@ -205,6 +257,7 @@ def _deliver(
     try:
         with engine_time(now):
             events.deliver(targets, payload, correlation)
+            settle(workflow)
     except Exception as exc:  # the event's content, evaluated by the diagram's expressions
         detail = spiff_message(exc) if isinstance(exc, SpiffWorkflowException) else repr(exc)
         raise Unprocessable(
@@ -213,29 +266,21 @@ def _deliver(
     return _advance(workflow, now)
 
 
-def _waiting_timer_ids(workflow: BpmnWorkflow) -> dict[str, str]:
-    return {
-        str(task.id): task.task_spec.bpmn_id
-        for task in workflow.get_tasks(state=TaskState.WAITING)
-        if _is_timer(task)
-    }
-
-
-def _is_timer(task: Task) -> bool:
-    event_definition = getattr(task.task_spec, "event_definition", None)
-    return isinstance(event_definition, spiff_timer.TimerEventDefinition)
-
-
 def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
     engine: RecordingScriptEngine = workflow.script_engine
     engine.calls = []
     try:
         with engine_time(now):
             workflow.do_engine_steps()
+            settle(workflow)
         with engine_time(now + _AT_DUE_TIME):
-            workflow.refresh_waiting_tasks()
+            workflow.refresh_timers()
+            refresh_conditions(workflow)
+            settle(workflow)
         with engine_time(now):
             workflow.do_engine_steps()
+            while settle(workflow):  # an event subprocess ended: what follows it may run
+                workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         raise WorkflowFailed(spiff_message(exc)) from exc
     # Taken (and so emptied) before the state is saved: the saved state keeps Spiff's pending
@@ -245,11 +290,13 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         for event in workflow.get_events()
         if isinstance(event.event_definition, MessageEventDefinition)
     ]
+    # is_completed() marks the workflow completed when it finds it so: ask before saving.
+    completed = workflow.is_completed()
     waiting = events.waiting_for(workflow)
     ready = ready_human_tasks(workflow)
     return Snapshot(
         state=dump_state(workflow),
-        completed=workflow.is_completed(),
+        completed=completed,
         outcome=_outcome(workflow),
         ready=ready,
         next_timer_at=next_timer_at(workflow),
@@ -301,20 +348,10 @@ def task_data(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
     return dict(workflow.get_task_from_id(UUID(task_id)).data)
 
 
-# Spiff's names for timers; a timeDate one ("TimeDateEventDefinition") does not end in "Timer…".
-_TIMER_EVENT_TYPES = frozenset(
-    {"TimerEventDefinition", "TimeDateEventDefinition", "DurationTimerEventDefinition"}
-)
-
-
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
-    due: list[datetime] = []
-    for event in workflow.waiting_events():
-        if event.event_type in _TIMER_EVENT_TYPES and isinstance(event.value, str):
-            try:
-                due.append(datetime.fromisoformat(event.value).astimezone(UTC))
-            except ValueError:
-                continue
+    """When the next timer is due: any waiting timer's, an event-based gateway's and the next
+    repetition of a repeating one's included (engine.bpmn.catching)."""
+    due = [timer.due for timer in pending_timers(workflow)]
     return min(due) if due else None
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.base import EventDefinition
@@ -30,12 +30,15 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task, TaskState
 
+from engine.bpmn.catching import pending_timers
+
 MESSAGE = "message"
 SIGNAL = "signal"
 TIMER = "timer"
 # What someone outside the case can send in (the message and signal API, the CLI).
 SENDABLE = frozenset({MESSAGE, SIGNAL})
-HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask"})
+# A plain bpmn:task (Spiff's NoneTask) is a manual task of its lane: someone marks it done.
+HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask", "NoneTask"})
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class Waiting:
     only its element id addresses it); for a timer, the event's name. `correlation` maps each
     correlation property of a message to the value this case holds for it (None while the
     case holds none yet, so any value is taken). `boundary`: attached to a step, which it
-    interrupts or accompanies; `gateway`: the event-based gateway it is an alternative of.
+    interrupts or accompanies; `gateway`: the event-based gateway it is an alternative of;
+    `task_id` is "" for the start of an event subprocess, which no task holds until it starts.
     """
 
     kind: str
@@ -57,6 +61,8 @@ class Waiting:
     due_at: datetime | None = None
     boundary: bool = False
     gateway: str | None = None
+    # The start event of an event subprocess: the event starts it (no task waits yet).
+    starts_subprocess: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,10 @@ def _is_gateway(task: Task) -> bool:
 
 def waiting_for(workflow: BpmnWorkflow) -> list[Waiting]:
     """Everything the workflow waits for, in a stable order (element, then kind)."""
+    if workflow.is_completed():
+        return []
+    # The due times the timer sweep uses (engine.bpmn.catching): a page shows what will fire.
+    due = {(t.task_id, t.element_id): t.due for t in pending_timers(workflow)}
     found: list[Waiting] = []
     for task in _waiting_tasks(workflow):
         for definition, element in _definitions(task):
@@ -107,13 +117,40 @@ def waiting_for(workflow: BpmnWorkflow) -> list[Waiting]:
                     name=definition.name,
                     element_id=element,
                     task_id=str(task.id),
-                    correlation=_expected(task, definition) if kind == MESSAGE else {},
-                    due_at=_due_at(task) if kind == TIMER else None,
+                    correlation=_expected(task.workflow, definition) if kind == MESSAGE else {},
+                    due_at=due.get((str(task.id), element)) if kind == TIMER else None,
                     boundary=type(task.task_spec).__name__ == "BoundaryEvent",
                     gateway=task.task_spec.bpmn_id if _is_gateway(task) else None,
                 )
             )
+    waiting_ids = {w.element_id for w in found}
+    for start in _subprocess_starts(workflow):
+        if start.bpmn_id in waiting_ids:  # started before, and its start event waits again
+            continue
+        definition = start.event_definition
+        kind = kind_of(definition)
+        found.append(
+            Waiting(
+                kind=kind,
+                name=definition.name,
+                element_id=start.bpmn_id,
+                task_id="",
+                correlation=_expected(workflow, definition) if kind == MESSAGE else {},
+                starts_subprocess=True,
+            )
+        )
     return sorted(found, key=lambda w: (w.element_id, w.kind, w.task_id))
+
+
+def _subprocess_starts(workflow: BpmnWorkflow) -> list[Any]:
+    """The start events of the process's event subprocesses that an event starts (message,
+    signal, error, escalation): Spiff holds them as triggers of the process, not as tasks."""
+    start = workflow.spec.start
+    return [
+        event
+        for name in getattr(start, "trigger_specs", ())
+        for event in workflow.subprocess_specs[name].bpmn_start_events
+    ]
 
 
 def _waiting_tasks(workflow: BpmnWorkflow) -> list[Task]:
@@ -121,30 +158,14 @@ def _waiting_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return [task for task in tasks.values() if task.state == TaskState.WAITING]
 
 
-def _expected(task: Task, definition: MessageEventDefinition) -> dict[str, Any]:
-    """Correlation property -> the value the case holds under the key that uses it."""
-    held: dict[str, dict[str, Any]] = task.workflow.correlations
+def _expected(workflow: Any, definition: MessageEventDefinition) -> dict[str, Any]:
+    """Correlation property -> the value the (sub)workflow holds under the key that uses it."""
+    held: dict[str, dict[str, Any]] = workflow.correlations
     expected: dict[str, Any] = {}
     for prop in definition.correlation_properties:
         values = [held.get(key, {}).get(prop.name) for key in prop.correlation_keys or [None]]
         expected[prop.name] = next((v for v in values if v is not None), None)
     return expected
-
-
-def _due_at(task: Task) -> datetime | None:
-    """When a timer fires: Spiff keeps the moment it computed in the waiting task (a cycle
-    keeps its next one); None before the timer was first evaluated."""
-    value = task.internal_data.get("event_value")
-    if isinstance(value, dict):
-        value = value.get("next")
-    if not isinstance(value, str):
-        return None
-    try:
-        due = TimerEventDefinition.get_datetime(value)
-    except ValueError:
-        return None
-    # A plain datetime: Spiff's timer module may hold the engine's clocked subclass.
-    return datetime.fromtimestamp(due.timestamp(), UTC)
 
 
 def stuck_reasons(workflow: BpmnWorkflow, waiting: list[Waiting]) -> list[Stuck]:
@@ -199,6 +220,16 @@ def matches(waiting: Waiting, correlation: dict[str, Any], data: dict[str, Any])
     return True
 
 
+def _addressed(
+    definition: EventDefinition, element: str, name: str | None, element_id: str | None
+) -> bool:
+    """By element id: that element, whatever its name if it has none or none was given; else
+    by name."""
+    if element_id is not None:
+        return element == element_id and (name is None or definition.name in (None, name))
+    return bool(definition.name == name)
+
+
 def catching_tasks(
     workflow: BpmnWorkflow,
     kind: str,
@@ -213,25 +244,67 @@ def catching_tasks(
     found: list[tuple[Task, EventDefinition]] = []
     for task in _waiting_tasks(workflow):
         for definition, element in _definitions(task):
-            if kind_of(definition) != kind:
-                continue
-            if element_id is not None:
-                if element != element_id:
-                    continue
-                if name is not None and definition.name not in (None, name):
-                    continue
-            elif definition.name != name:
+            if kind_of(definition) != kind or not _addressed(definition, element, name, element_id):
                 continue
             wait = Waiting(
                 kind,
                 definition.name,
                 element,
                 str(task.id),
-                correlation=_expected(task, definition) if kind == MESSAGE else {},
+                correlation=_expected(task.workflow, definition) if kind == MESSAGE else {},
             )
             if matches(wait, correlation or {}, task.data):
                 found.append((task, definition))
     return found
+
+
+def subprocess_triggers(
+    workflow: BpmnWorkflow,
+    kind: str,
+    name: str | None,
+    *,
+    element_id: str | None = None,
+    correlation: dict[str, Any] | None = None,
+) -> list[EventDefinition]:
+    """The definitions of the event subprocess start events an event starts (matched as
+    catching_tasks matches waiting tasks, against the data of the process)."""
+    if workflow.is_completed():  # a finished case starts nothing more
+        return []
+    found = []
+    for start in _subprocess_starts(workflow):
+        definition = start.event_definition
+        if kind_of(definition) != kind:
+            continue
+        if not _addressed(definition, start.bpmn_id, name, element_id):
+            continue
+        expected = _expected(workflow, definition) if kind == MESSAGE else {}
+        wait = Waiting(kind, definition.name, start.bpmn_id, "", correlation=expected)
+        if matches(wait, correlation or {}, workflow.data):
+            found.append(definition)
+    return found
+
+
+def waits_for(
+    workflow: BpmnWorkflow,
+    kind: str,
+    name: str | None,
+    *,
+    element_id: str | None = None,
+    correlation: dict[str, Any] | None = None,
+) -> bool:
+    """Whether the event would be taken: by a waiting task or an event subprocess it starts."""
+    return bool(
+        catching_tasks(workflow, kind, name, element_id=element_id, correlation=correlation)
+        or subprocess_triggers(workflow, kind, name, element_id=element_id, correlation=correlation)
+    )
+
+
+def start_subprocesses(workflow: BpmnWorkflow, definitions: list[EventDefinition]) -> None:
+    """Start the event subprocesses of these start events as Spiff's event manager does for
+    an event it is sent; their start events then wait to catch it (catching_tasks)."""
+    for definition in definitions:
+        event = BpmnEvent(definition, correlations=dict(workflow.correlations))
+        workflow.event_manager.update_collaboration(event)
 
 
 def deliver(
@@ -244,7 +317,8 @@ def deliver(
     for task, definition in targets:
         content = payload
         if isinstance(definition, MessageEventDefinition) and isinstance(payload, dict):
-            held = {k: v for k, v in _expected(task, definition).items() if v is not None}
+            expected = _expected(task.workflow, definition)
+            held = {k: v for k, v in expected.items() if v is not None}
             content = held | dict(correlation) | payload
         # The correlations the case holds: this delivery was matched already (catching_tasks),
         # and Spiff's own check inside an event-based gateway compares them again.

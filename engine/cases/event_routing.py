@@ -16,7 +16,7 @@ from engine.bootstrap import Engine
 from engine.bpmn import runtime, serialization
 from engine.bpmn.definitions import latest_definitions_started_by
 from engine.bpmn.deployed import latest_definitions
-from engine.bpmn.waiting import MESSAGE, catching_tasks
+from engine.bpmn.waiting import MESSAGE, waits_for
 from engine.cases.deploy import step_form
 from engine.cases.stepping import after_step, create_instance
 from engine.errors import Conflict, NotFound, Unprocessable
@@ -63,7 +63,7 @@ def route_message(
     matched: list[_Loaded] = []
     for instance_id in _candidates(session, event, sender):
         loaded = _load_locked(eng, session, instance_id)
-        if loaded is not None and catching_tasks(
+        if loaded is not None and waits_for(
             loaded.workflow,
             MESSAGE,
             event.name,

@@ -140,6 +140,7 @@ def _waiting_as_dict(wait: waiting.Waiting, definition: ProcessDefinition) -> di
         "due_at": _iso(wait.due_at),
         "boundary": wait.boundary,
         "gateway": wait.gateway,
+        "starts_subprocess": wait.starts_subprocess,
     }
 
 
