@@ -134,3 +134,24 @@ def test_a_timer_without_due_time_or_an_internal_event_only_is_stuck() -> None:
     ]
     due = [waiting.Waiting("timer", "t", "late", "1", due_at=START)]
     assert waiting.stuck_reasons(_Workflow(), due) == []
+
+
+def test_a_step_nothing_carries_out_is_stuck() -> None:
+    """A task left STARTED for another engine's worker (a Zeebe job) is no one's to do here."""
+
+    class ServiceTask:  # the name Spiff's spec class would have
+        bpmn_id = "send_email"
+
+    class _Task:
+        task_spec = ServiceTask()
+
+    class _Workflow:
+        def is_completed(self) -> bool:
+            return False
+
+        def get_tasks(self, state=None):
+            return [_Task()] if state is not None and state & runtime.TaskState.STARTED else []
+
+    assert waiting.stuck_reasons(_Workflow(), []) == [
+        waiting.Stuck("stuck_step_not_offered", ("send_email",))
+    ]
