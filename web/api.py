@@ -16,13 +16,16 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from engine.cases import events
-from engine.errors import FormInvalid, SomeflytError, Unauthorized
+from engine.errors import DatabaseUnavailable, FormInvalid, SomeflytError, Unauthorized
 from engine.registers import connectors
+from engine.store.db import is_unavailable
 from engine.texts import translate
+from web.errors import unavailable_headers
 from web.extensions import csrf, engine, limiter
 
 log = logging.getLogger(__name__)
@@ -130,6 +133,9 @@ def _case_ref(instance_id: int) -> dict[str, Any]:
 
 @bp.errorhandler(SomeflytError)
 def _someflyt_error(exc: SomeflytError) -> ResponseReturnValue:
+    if isinstance(exc, DatabaseUnavailable):
+        log.warning("api: database unavailable on %s: %s", request.path, exc.__cause__)
+        return _unavailable(exc)
     if exc.status >= 500:
         log.error("api: workflow failed on %s: %s", request.path, exc.message)
         return _error(500, "internal_error", "Something went wrong on our side; retry later.")
@@ -149,6 +155,23 @@ def _someflyt_error(exc: SomeflytError) -> ResponseReturnValue:
 @bp.errorhandler(CSRFError)  # by class: the app's own (an HTML page) would win over the next
 def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
     return _error(400, "csrf_failed", "The request needs the session's CSRF token (X-CSRFToken).")
+
+
+@bp.errorhandler(DBAPIError)
+def _database_error(exc: DBAPIError) -> ResponseReturnValue:
+    if is_unavailable(exc):
+        log.warning("api: database unavailable on %s: %s", request.path, exc)
+        return _unavailable(DatabaseUnavailable())
+    log.exception("api: database error on %s", request.path)
+    return _error(500, "internal_error", "Something went wrong on our side; retry later.")
+
+
+def _unavailable(exc: DatabaseUnavailable) -> Response:
+    """503 and Retry-After: the connector sends the same message again later (it is
+    idempotent by its message id)."""
+    response = _error(503, "database_unavailable", exc.localized(API_LANG))
+    response.headers.update(unavailable_headers())
+    return response
 
 
 @bp.errorhandler(HTTPException)

@@ -158,7 +158,9 @@ def _receive(
             )
             return EventResult(delivered, started)
     except SomeflytError as exc:
-        if sender is not None and not isinstance(exc, Unauthorized | PermissionDenied):
+        # A stranger's attempt is no event; a database that is down records nothing either.
+        refused = not isinstance(exc, Unauthorized | PermissionDenied) and exc.status < 500
+        if sender is not None and refused:
             _record_refusal(eng, kind, name, correlation, element_id, case_id, sender, exc)
         raise
 
