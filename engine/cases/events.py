@@ -159,8 +159,8 @@ def _receive(
             return EventResult(delivered, started)
     except SomeflytError as exc:
         # A stranger's attempt is no event; a database that is down records nothing either.
-        refused = not isinstance(exc, Unauthorized | PermissionDenied) and exc.status < 500
-        if sender is not None and refused:
+        recorded = not isinstance(exc, Unauthorized | PermissionDenied) and exc.status < 500
+        if sender is not None and recorded:
             _record_refusal(eng, kind, name, correlation, element_id, case_id, sender, exc)
         raise
 
