@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.bootstrap import Engine, bootstrap
-from engine.cases import services
+from engine.cases import events, services
 from engine.clock import parse_moment
 from engine.config import instance_folder
 from engine.errors import SomeflytError
@@ -21,7 +21,7 @@ from engine.people.demo import load_demo
 from engine.registers import connectors, replies
 from engine.store.anchoring import ensure_key
 from engine.store.migrate import upgrade_to_head
-from someflyt import audit_cli, supervise
+from someflyt import audit_cli, events_cli, supervise
 from someflyt.audit_cli import AuditBroken
 from someflyt.wiring import web_app
 
@@ -56,6 +56,7 @@ def cmd_init(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
         with eng.transaction() as session:
             added = load_demo(session)
     deployed = services.deploy_definitions(eng)
+    events.rebuild_subscriptions(eng)  # what running cases wait for (a database before 0008)
     seeded = replies.seed(eng)  # the routing table names saved replies: they must exist
     lines = ["Databasen er oppdatert."]
     if args.demo:
@@ -117,6 +118,7 @@ def cmd_show(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
         for t in case["tasks"]
         if t["status"] == "open"
     ]
+    lines += events_cli.show_lines(case)
     lines.append("Historikk:")
     lines += [f"  {e['at']}  {e['actor']:<16} {e['kind']}" for e in case["history"]]
     return case, "\n".join(lines)
@@ -283,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("revoke", cmd_tokens_revoke, "revoke a token at once", tokens).add_argument(
         "token_id", type=int
     )
+    events_cli.register(add, _data)
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", required=True
     )
