@@ -1,7 +1,7 @@
 """server-side web sessions, and the audit events' key signature (issue 14)
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-10 12:00:00
 
 Only new things: a new table (web_session) and a nullable column (audit_event.mac), so it
