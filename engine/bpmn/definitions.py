@@ -30,6 +30,13 @@ from engine.bpmn.elements import (
     parse_xml,
     properties,
 )
+from engine.bpmn.foreign.translate import (
+    DeployOptions,
+    Translation,
+    for_schema_check,
+    is_flow_element,
+    translate,
+)
 from engine.bpmn.parsing import ParsedBundle, parse_bundle, schema_problems
 from engine.bpmn.validation import check_bpmn
 from engine.errors import DefinitionInvalid, NotFound
@@ -53,6 +60,8 @@ class Bundle:
     name: str
     files: dict[str, str]
     task_meta: dict[str, Any]
+    # What was translated to run a diagram drawn for another engine (engine.bpmn.foreign).
+    warnings: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -66,10 +75,12 @@ class DeployResult:
     version: int
     content_hash: str
     created: bool
+    warnings: tuple[str, ...] = ()
 
 
-def collect_bundles(paths: list[Path]) -> list[Bundle]:
-    """Read and validate every BPMN file under `paths`; raise with all problems at once."""
+def collect_bundles(paths: list[Path], options: DeployOptions | None = None) -> list[Bundle]:
+    """Read and validate every BPMN file under `paths`; raise with all problems at once.
+    `options`: what the deployer says about diagrams drawn for other engines."""
     bpmn_files: list[Path] = []
     problems: list[str] = []
     for path in paths:
@@ -84,7 +95,7 @@ def collect_bundles(paths: list[Path]) -> list[Bundle]:
     bundles: list[Bundle] = []
     for bpmn in bpmn_files:
         try:
-            bundles += _bundles_for(bpmn)
+            bundles += _bundles_for(bpmn, options or DeployOptions())
         except DefinitionInvalid as exc:
             problems += exc.problems
     if problems:
@@ -92,7 +103,7 @@ def collect_bundles(paths: list[Path]) -> list[Bundle]:
     return bundles
 
 
-def _bundles_for(bpmn: Path) -> list[Bundle]:
+def _bundles_for(bpmn: Path, options: DeployOptions) -> list[Bundle]:
     folder = bpmn.parent
     content = bpmn.read_bytes()
     root, problems = parse_xml(bpmn.name, content)
@@ -106,10 +117,16 @@ def _bundles_for(bpmn: Path) -> list[Bundle]:
         form_path = folder / form
         if form_path.is_file() and form_path.resolve().is_relative_to(folder.resolve()):
             files[form] = form_path.read_bytes()
-    problems += schema_problems(bpmn.name, root)
+    translation = translate(bpmn.name, root, options, files)
+    if translation.problems:
+        raise DefinitionInvalid(problems + translation.problems)
+    if translation.changed:  # the bundle keeps the diagram as it runs
+        files[bpmn.name] = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+        files |= translation.forms
+    problems += schema_problems(bpmn.name, for_schema_check(root))
     # The notification texts of the processes beside this one, and the engine's general ones.
     templates = texts.templates(texts.ProcessTexts(folder.parent))
-    problems += check_bpmn(bpmn.name, root, files, templates)
+    problems += check_bpmn(bpmn.name, root, files, templates, translation.lane_roles)
     if problems:
         raise DefinitionInvalid(problems)
     bundles = []
@@ -127,7 +144,8 @@ def _bundles_for(bpmn: Path) -> list[Bundle]:
                 process_id=process_id,
                 name=process.get("name") or process_id,
                 files={name: data.decode("utf-8") for name, data in files.items()},
-                task_meta=_task_meta(process),
+                task_meta=_task_meta(process, translation),
+                warnings=tuple(translation.warnings),
             )
         )
     if not bundles:
@@ -192,7 +210,7 @@ def _parse_with_spiff(
         raise DefinitionInvalid(located) from exc
 
 
-def _task_meta(process: etree._Element) -> dict[str, Any]:
+def _task_meta(process: etree._Element, translation: Translation) -> dict[str, Any]:
     lanes = {
         ref.text.strip(): lane.get("name")
         for lane in process.iter(f"{{{BPMN_NS}}}lane")
@@ -201,12 +219,12 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
     }
     elements: dict[str, Any] = {}
     start_form = None
-    for element in process:
+    for element in _flow_elements(process):
         element_id = element.get("id")
         if not isinstance(element.tag, str) or element_id is None:
             continue
         kind = etree.QName(element).localname
-        if kind in ("laneSet", "sequenceFlow", "documentation", "extensionElements"):
+        if kind == "sequenceFlow":
             continue
         props = properties(element)
         doc = element.find("bpmn:documentation", NS)
@@ -242,7 +260,18 @@ def _task_meta(process: etree._Element) -> dict[str, Any]:
         # withdrawn, G11); it is not offered under Start ny sak.
         "startable": process_props.get("startable", "true") != "false",
         "documentation": (doc.text or "").strip() if doc is not None else None,
+        # Lanes of a diagram from another tool mapped to our roles (engine.bpmn.foreign.lanes).
+        "lane_roles": translation.lane_roles.get(process.get("id") or "", {}),
     }
+
+
+def _flow_elements(process: etree._Element) -> list[etree._Element]:
+    """The process's flow elements, those inside its subprocesses included."""
+    return [
+        element
+        for element in process.iter(f"{{{BPMN_NS}}}*")
+        if is_flow_element(etree.QName(element).localname)
+    ]
 
 
 def deploy_bundles(
@@ -256,7 +285,13 @@ def deploy_bundles(
         )
         if existing is not None:
             results.append(
-                DeployResult(bundle.process_id, existing.version, bundle.content_hash, False)
+                DeployResult(
+                    bundle.process_id,
+                    existing.version,
+                    bundle.content_hash,
+                    False,
+                    bundle.warnings,
+                )
             )
             continue
         latest = session.scalar(
@@ -285,9 +320,12 @@ def deploy_bundles(
                 "process_id": row.process_id,
                 "version": row.version,
                 "content_hash": row.content_hash,
+                "warnings": list(bundle.warnings),
             },
         )
-        results.append(DeployResult(row.process_id, row.version, row.content_hash, True))
+        results.append(
+            DeployResult(row.process_id, row.version, row.content_hash, True, bundle.warnings)
+        )
     return results
 
 
