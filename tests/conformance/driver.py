@@ -188,4 +188,3 @@ def _fire_next_timer(eng: Engine, case: dict[str, Any], run: Run) -> None:
     eng.clock.set(max(eng.clock.now(), datetime.fromisoformat(due)))
     services.fire_due_timers(eng)
     run.timers += 1
-

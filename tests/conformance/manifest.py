@@ -1,4 +1,4 @@
-"""The conformance corpus's MANIFEST.md, read as data: which models there are, the files each
+r"""The conformance corpus's MANIFEST.md, read as data: which models there are, the files each
 needs beside it, how a case of it starts and the task data its missing forms would have given.
 
 The MANIFEST is prose written for people; this reads the parts of it that are regular (the

@@ -179,19 +179,21 @@ def _expressions(name: str, process: etree._Element, result: Translation) -> Non
                 continue
             node.text = python
             result.warnings.append(
-                f"{where(name, owner)}: {kind} {text!r} was translated to {python!r}"
+                f"{where(name, owner)}: line {node.sourceline}: {kind} {text!r} was "
+                f"translated to {python!r}"
             )
         elif kind in _TIMERS and _BARE_ISO.match(text):
             node.text = f'"{text}"'
             result.warnings.append(
-                f'{where(name, owner)}: timer {kind} {text} was read as the string "{text}"'
+                f"{where(name, owner)}: line {node.sourceline}: timer {kind} {text} was read "
+                f'as the string "{text}"'
             )
 
 
 def _owner(node: etree._Element) -> etree._Element:
-    """The element with an id that an expression belongs to (a flow, an event, a task)."""
+    """The flow element an expression belongs to (a flow, an event, a task)."""
     element: etree._Element | None = node
-    while element is not None and not element.get("id"):
+    while element is not None and not is_flow_element(etree.QName(element).localname):
         element = element.getparent()
     return element if element is not None else node
 
@@ -219,8 +221,10 @@ def _foreign_tasks(
             f"and confirms it"
         )
     for operator in process.iter(f"{{{SPIFF_NS}}}serviceTaskOperator"):
-        owner = _owner(operator)
-        if etree.QName(owner).localname != "serviceTask":  # left over; Spiff ignores it
+        extensions = operator.getparent()
+        owner = extensions.getparent() if extensions is not None else None
+        # One left on another kind of task (a script task) does nothing in SpiffWorkflow.
+        if owner is not None and etree.QName(owner).localname != "serviceTask":
             _remove(operator)
             result.warnings.append(
                 f"{where(name, owner)}: the service task operator {operator.get('id')!r} left "
@@ -242,37 +246,30 @@ def _remove(element: etree._Element | None) -> None:
 
 
 def _named_choices(name: str, process: etree._Element, warnings: list[str]) -> dict[str, str]:
-    """An exclusive gateway whose outgoing flows carry names but no conditions is a question
-    ("Done shopping?" – Yes / No): it becomes a choice the task before it asks. An inclusive
-    gateway's unconditioned flow is always taken, as BPMN says. Returns variable → question."""
+    """An exclusive gateway whose outgoing flows all carry names and none a condition is a
+    question ("Done shopping?" – Yes / No): it becomes a choice the task before it asks. (One
+    flow without a condition among conditioned ones is a forgotten condition: the deploy
+    checks refuse it.) Returns decision variable → question."""
     questions: dict[str, str] = {}
     flows = list(process.iter(f"{{{BPMN_NS}}}sequenceFlow"))
-    nodes = {n.get("id"): n for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
-    for gateway in process.iter(f"{{{BPMN_NS}}}exclusiveGateway", f"{{{BPMN_NS}}}inclusiveGateway"):
+    for gateway in process.iter(f"{{{BPMN_NS}}}exclusiveGateway"):
         gateway_id = gateway.get("id") or ""
-        bare = [
+        outgoing = [
             f
             for f in flows
-            if f.get("sourceRef") == gateway_id
-            and f.get("id") != gateway.get("default")
-            and not (f.findtext("bpmn:conditionExpression", "", NS) or "").strip()
+            if f.get("sourceRef") == gateway_id and f.get("id") != gateway.get("default")
         ]
-        outgoing = [f for f in flows if f.get("sourceRef") == gateway_id]
-        if len(outgoing) < 2 or not bare:
+        if len(outgoing) < 2 or any(
+            (f.findtext("bpmn:conditionExpression", "", NS) or "").strip() or not f.get("name")
+            for f in outgoing
+        ):
             continue
-        inclusive = etree.QName(gateway).localname == "inclusiveGateway"
         variable = "choice_" + re.sub(r"\W", "_", gateway_id)
-        for flow in bare:
-            target = nodes.get(flow.get("targetRef"))
-            answer = flow.get("name") or (target.get("name") if target is not None else None)
-            answer = answer or flow.get("id") or "?"
-            condition = etree.SubElement(flow, f"{{{BPMN_NS}}}conditionExpression")
-            condition.text = "True" if inclusive else f"{variable} == {answer!r}"
-        if inclusive:
-            warnings.append(
-                f"{where(name, gateway)}: its flows without a condition are always taken"
-            )
-            continue
+        for flow in outgoing:
+            condition = flow.find("bpmn:conditionExpression", NS)
+            if condition is None:
+                condition = etree.SubElement(flow, f"{{{BPMN_NS}}}conditionExpression")
+            condition.text = f"{variable} == {flow.get('name')!r}"
         questions[variable] = gateway.get("name") or gateway_id
         warnings.append(
             f"{where(name, gateway)}: its flows have names but no conditions; the task before "
