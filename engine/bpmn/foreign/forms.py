@@ -52,13 +52,22 @@ def add_generated_forms(
     """Give each asking element of `process` that has no form one built from its own
     fields and its undecided decisions; `questions`: decision variable → the gateway's
     question. Returns the warnings saying which forms were built."""
-    asked = undecided_inputs([root], {**files, **forms})
+    formless = [
+        element
+        for element in process.iter(*(f"{{{BPMN_NS}}}{kind}" for kind in _ASKERS))
+        if FORM_PROPERTY not in properties(element)
+    ]
+    own = {element.get("id") or "": _own_fields(process, element) for element in formless}
+    # What the diagram's own fields set is decided already: only the rest is asked for.
+    for element in formless:
+        if own[element.get("id") or ""]:
+            _set_property(element, FORM_PROPERTY, f"generated/{element.get('id')}.json")
+    written = {f"generated/{i}.json": json.dumps({"properties": f}).encode() for i, f in own.items()}
+    asked = undecided_inputs([root], {**files, **written})
     warnings = []
-    for element in process.iter(*(f"{{{BPMN_NS}}}{kind}" for kind in _ASKERS)):
+    for element in formless:
         element_id = element.get("id") or ""
-        if FORM_PROPERTY in properties(element):
-            continue
-        fields = _own_fields(process, element)
+        fields = own[element_id]
         for found in asked.get(element_id, []):
             fields.setdefault(found.name, _decision_field(found, questions.get(found.name)))
         if not fields:
@@ -67,7 +76,8 @@ def add_generated_forms(
         forms[form_name] = json.dumps(
             _form(element.get("name") or element_id, fields), ensure_ascii=False, indent=1
         ).encode()
-        _set_property(element, FORM_PROPERTY, form_name)
+        if FORM_PROPERTY not in properties(element):
+            _set_property(element, FORM_PROPERTY, form_name)
         warnings.append(
             f"{where(name, element)}: it has no form file; a form was built with the fields "
             f"{', '.join(fields)}"
