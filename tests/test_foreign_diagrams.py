@@ -78,7 +78,9 @@ CAMUNDA = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
-MAPPING = DeployOptions(lanes={"Approver": "comms", "lane_hr": "management"}, default_lane="starter")
+MAPPING = DeployOptions(
+    lanes={"Approver": "comms", "lane_hr": "management"}, default_lane="starter"
+)
 
 
 def diagram(tmp_path: Path, text: str = CAMUNDA, name: str = "leave.bpmn") -> Path:
@@ -151,7 +153,11 @@ def test_a_mapped_diagram_deploys_with_a_warning_for_each_translation(tmp_path: 
     [book] = stored.xpath("//bpmn:*[@id='book']", namespaces=ns)
     assert etree.QName(book).localname == "manualTask"
     ask_form = json.loads(bundle.files["generated/ask.json"])
-    assert ask_form["properties"]["days"] == {"type": "integer", "title": "How many days", "default": 3}
+    assert ask_form["properties"]["days"] == {
+        "type": "integer",
+        "title": "How many days",
+        "default": 3,
+    }
     assert ask_form["properties"]["kind"]["enum"] == ["holiday", "course"]
     review_form = json.loads(bundle.files["generated/review.json"])
     assert review_form["properties"]["approved"]["type"] == "boolean"

@@ -62,7 +62,9 @@ def add_generated_forms(
     for element in formless:
         if own[element.get("id") or ""]:
             _set_property(element, FORM_PROPERTY, f"generated/{element.get('id')}.json")
-    written = {f"generated/{i}.json": json.dumps({"properties": f}).encode() for i, f in own.items()}
+    written = {
+        f"generated/{i}.json": json.dumps({"properties": f}).encode() for i, f in own.items()
+    }
     asked = undecided_inputs([root], {**files, **written})
     warnings = []
     for element in formless:
