@@ -9,12 +9,20 @@ The MANIFEST is prose written for people; this reads the parts of it that are re
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
+# The corpus lies beside the checkout (../shared/conformance), as the team's machines have it;
+# SOMEFLYT_CONFORMANCE_DIR points elsewhere.
+_CANDIDATES = [
+    Path(os.environ.get("SOMEFLYT_CONFORMANCE_DIR", "/nonexistent")),
+    Path(__file__).resolve().parents[2].parent / "shared" / "conformance",
+    Path("/work/shared/conformance"),
+]
+CORPUS = next((p for p in _CANDIDATES if (p / "MANIFEST.md").is_file()), _CANDIDATES[1])
 MANIFEST = CORPUS / "MANIFEST.md"
 MODELS = CORPUS / "models"
 
@@ -36,6 +44,12 @@ class Model:
     start_data: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def may_be_refused(self) -> bool:
+        """Whether the MANIFEST lets the engine refuse the model (with a clear message)."""
+        flat = " ".join(self.text.split())
+        return "reject it with a clear message" in flat or "or by rejecting the file" in flat
+
+    @property
     def files(self) -> list[Path]:
         return [MODELS / self.file] + [MODELS / name for name in self.companions]
 
@@ -54,8 +68,8 @@ def read_manifest(path: Path = MANIFEST) -> list[Model]:
             model.start_message = match.group(1)
         for element, data in _TASK_DATA.findall(body):
             model.task_data[element] = json.loads(data)
-        if match := _SPOKEN_DATA.search(body):  # "pushups=True, thanos=False"
-            for pair in match.group(1).split(", "):
+        if match := _SPOKEN_DATA.search(" ".join(body.split())):  # "pushups=True, thanos=False"
+            for pair in filter(None, match.group(1).split(", ")):
                 key, _, value = pair.partition("=")
                 model.start_data[key] = {"True": True, "False": False}.get(value, value)
         models.append(model)
