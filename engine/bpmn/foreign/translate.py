@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from engine.bpmn.elements import BPMN_NS, NS, SPIFF_NS, where
+from engine.bpmn.flow_checks import elements_without_id
 from engine.bpmn.foreign import expressions
 from engine.bpmn.foreign.forms import add_generated_forms
 from engine.bpmn.foreign.lanes import map_lanes
@@ -87,7 +88,8 @@ def translate(
         )
         return result
     for process in processes:
-        result.problems += _ids(name, process, options.generate_ids, result.warnings)
+        if options.generate_ids:
+            _generate_ids(name, process, result.warnings)
         _expressions(name, process, result)
         _foreign_tasks(name, process, known_operators(), result)
         questions = _named_choices(name, process, result.warnings)
@@ -121,39 +123,19 @@ def _executable(process: etree._Element) -> bool:
     return process.get("isExecutable", "true").lower() == "true"
 
 
-def _ids(name: str, process: etree._Element, generate: bool, warnings: list[str]) -> list[str]:
-    """Flows and flow elements without an id: SpiffWorkflow drops such a flow silently."""
-    problems = []
-    for number, element in enumerate(_without_id(process), start=1):
+def _generate_ids(name: str, process: etree._Element, warnings: list[str]) -> None:
+    """Give flows and flow elements without an id one (SpiffWorkflow drops such a flow
+    silently; without --generate-ids the deploy checks refuse them)."""
+    for number, element in enumerate(elements_without_id(process), start=1):
         kind = etree.QName(element).localname
-        if generate:
-            element.set("id", f"generated_{kind}_{number}")
-            warnings.append(
-                f"{name}: line {element.sourceline}: the {kind} without an id was given the "
-                f"id 'generated_{kind}_{number}'"
-            )
-        else:
-            problems.append(
-                f"{name}: line {element.sourceline}: a {kind} without an id "
-                f"(source '{element.get('sourceRef', '?')}', target "
-                f"'{element.get('targetRef', '?')}'); give it an id, or deploy with "
-                f"--generate-ids"
-                if kind == "sequenceFlow"
-                else f"{name}: line {element.sourceline}: a {kind} without an id; give it an "
-                f"id, or deploy with --generate-ids"
-            )
-    return problems
+        element.set("id", f"generated_{kind}_{number}")
+        warnings.append(
+            f"{name}: line {element.sourceline}: the {kind} without an id was given the "
+            f"id 'generated_{kind}_{number}'"
+        )
 
 
-def _without_id(process: etree._Element) -> list[etree._Element]:
-    return [
-        element
-        for element in process.iter(f"{{{BPMN_NS}}}*")
-        if is_flow_element(etree.QName(element).localname) and not element.get("id")
-    ]
-
-
-def is_flow_element(kind: str) -> bool:
+def _is_flow_element(kind: str) -> bool:
     """Sequence flows and flow nodes: what SpiffWorkflow looks up by id."""
     return kind in _FLOW_KINDS or kind.endswith(("Task", "Event", "Gateway"))
 
@@ -193,7 +175,7 @@ def _expressions(name: str, process: etree._Element, result: Translation) -> Non
 def _owner(node: etree._Element) -> etree._Element:
     """The flow element an expression belongs to (a flow, an event, a task)."""
     element: etree._Element | None = node
-    while element is not None and not is_flow_element(etree.QName(element).localname):
+    while element is not None and not _is_flow_element(etree.QName(element).localname):
         element = element.getparent()
     return element if element is not None else node
 
