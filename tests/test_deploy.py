@@ -207,6 +207,7 @@ def timer(kind: str, text: str) -> str:
         ("timeDate", "2026-12-01T09:00:00Z", '"2026-12-01T09:00:00Z"'),
         ("timeDuration", "${duration}", "duration"),
         ("timeDuration", "=duration", "duration"),
+        ("timeCycle", "R3/PT1H", '"R3/PT1H"'),
     ],
 )
 def test_unquoted_timer_is_translated_with_a_warning(
@@ -258,7 +259,6 @@ def test_repeating_timer_deploys(eng: Engine, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
-        ("R3/PT1H", 'must be a quoted Python string, e.g. "R3/PT1H"'),
         ('"PT1H"', "is not a repeating interval"),
         ('"R3"', "is not a repeating interval"),
     ],

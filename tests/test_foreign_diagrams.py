@@ -237,8 +237,8 @@ def test_flows_without_id_are_refused_unless_ids_are_generated(tmp_path: Path) -
         definitions.collect_bundles([path], MAPPING)
     [problem] = error.value.problems
     line = next(n for n, t in enumerate(text.splitlines(), 1) if 'sourceRef="wait"' in t)
-    assert f"leave.bpmn: line {line}: a sequenceFlow without an id" in problem
-    assert "source 'wait', target 'archive'" in problem and "--generate-ids" in problem
+    assert f"leave.bpmn: line {line}: element sequenceFlow from 'wait' to 'archive'" in problem
+    assert "has no id" in problem and "--generate-ids" in problem
     generated = DeployOptions(**{**vars(MAPPING), "generate_ids": True})
     [bundle] = definitions.collect_bundles([path], generated)
     assert any("given the id 'generated_sequenceFlow_1'" in w for w in bundle.warnings)
