@@ -24,12 +24,13 @@ from engine.bootstrap import Engine
 from engine.bpmn.decision_inputs import undecided_inputs
 from engine.bpmn.elements import BPMN_NS, FORM_PROPERTY, NS, properties
 from engine.bpmn.foreign.translate import DeployOptions
-from engine.cases import services
+from engine.cases import events, services
 from engine.store.models import ProcessDefinition
 from tests.conformance.manifest import Model
 
 STEP_CAP = 300
 DRIVER = "admin"  # deploys, and sends the outside world's events
+SENDER = events.Credentials.admin(DRIVER)
 STARTER = "tilsett1"  # starts the cases; tasks in no lane are theirs
 # Lanes of foreign diagrams are mapped round these roles; unlaned tasks go to the starter.
 ROLES = ("comms", "management", "political", "head_of_information")
@@ -120,11 +121,9 @@ def drive(eng: Engine, model: Model, process_id: str) -> Run:
     """Start one case and drive it to its end."""
     run = Run()
     if model.start_message:
-        result = services.send_message(
-            eng, model.start_message, {}, {}, DRIVER, source="conformance"
-        )
+        result = events.send_message(eng, model.start_message, {}, {}, SENDER)
         run.messages += 1
-        run.case_id = result["started"][0]
+        [run.case_id] = result.started
     else:
         run.case_id = services.start_process(eng, process_id, STARTER, {})
     for _ in range(STEP_CAP):
@@ -139,12 +138,12 @@ def drive(eng: Engine, model: Model, process_id: str) -> Run:
         if case["next_timer_at"]:
             _fire_next_timer(eng, case, run)
             continue
-        raise AssertionError(f"case {run.case_id} waits on nothing: {case.get('stuck')}")
+        raise AssertionError(f"case {run.case_id} is stuck: {case['stuck']}")
     raise AssertionError(f"case {run.case_id} still running after {STEP_CAP} steps")
 
 
 def _complete_one(eng: Engine, model: Model, case: dict[str, Any], run: Run) -> bool:
-    open_tasks = [t for t in case["tasks"] if t["status"] == "open"]
+    open_tasks = _open_tasks(case)
     if not open_tasks:
         return False
     task = min(open_tasks, key=lambda t: (run.visits.get(t["element_id"], 0), t["created_at"]))
@@ -187,28 +186,35 @@ def _fill(eng: Engine, case: dict[str, Any], element_id: str, visit: int) -> dic
 
 
 def _send_one(eng: Engine, case: dict[str, Any], run: Run) -> bool:
-    waiting = case.get("waiting_for") or []
-    for kind in ("message", "signal"):
-        for event in waiting:
-            if event["kind"] != kind:
-                continue
-            if kind == "message":
-                services.send_message(
-                    eng,
-                    event["name"],
-                    event.get("correlation") or {},
-                    event.get("payload") or {},
-                    DRIVER,
-                    element_id=None if event["name"] else event["element_id"],
-                    case_id=case["id"],
-                    source="conformance",
-                )
-                run.messages += 1
-            else:
-                services.send_signal(eng, event["name"], {}, DRIVER, source="conformance")
-                run.signals += 1
-            return True
-    return False
+    """Send what the case waits for, as the MANIFEST's driver did: messages first, then
+    signals; an event on a boundary or starting an event subprocess only as a last resort."""
+    waits = [w for w in case["waiting"] if w["kind"] in ("message", "signal")]
+    waits.sort(key=lambda w: (w["boundary"] or w["starts_subprocess"], w["kind"] != "message"))
+    if not waits:
+        return False
+    wait = waits[0]
+    if wait["boundary"] or wait["starts_subprocess"]:
+        if case["next_timer_at"] or _open_tasks(case):
+            return False  # something else can still move the case on
+    if wait["kind"] == "message":
+        events.send_message(
+            eng,
+            wait["name"],
+            wait["correlation"],
+            dict(wait["correlation"]),
+            SENDER,
+            element_id=None if wait["name"] else wait["element_id"],
+            case_id=case["id"],
+        )
+        run.messages += 1
+    else:
+        events.send_signal(eng, wait["name"], {}, SENDER)
+        run.signals += 1
+    return True
+
+
+def _open_tasks(case: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for t in case["tasks"] if t["status"] == "open"]
 
 
 def _fire_next_timer(eng: Engine, case: dict[str, Any], run: Run) -> None:
