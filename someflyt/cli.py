@@ -6,17 +6,14 @@ import argparse
 import getpass
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from engine.bootstrap import Engine, bootstrap
 from engine.bpmn.foreign.translate import DeployOptions
-from engine.cases import services
+from engine.cases import events, services
 from engine.clock import parse_moment
 from engine.config import instance_folder
 from engine.errors import SomeflytError
@@ -24,6 +21,7 @@ from engine.people import directory
 from engine.people.demo import load_demo
 from engine.registers import connectors, replies
 from engine.store.migrate import upgrade_to_head
+from someflyt import events_cli, supervise
 from someflyt.wiring import web_app
 
 EXIT_ERROR = 1
@@ -57,6 +55,7 @@ def cmd_init(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
         with eng.transaction() as session:
             added = load_demo(session)
     deployed = services.deploy_definitions(eng)
+    events.rebuild_subscriptions(eng)  # what running cases wait for (a database before 0008)
     seeded = replies.seed(eng)  # the routing table names saved replies: they must exist
     lines = ["Databasen er oppdatert."]
     if args.demo:
@@ -130,6 +129,7 @@ def cmd_show(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
         for t in case["tasks"]
         if t["status"] == "open"
     ]
+    lines += events_cli.show_lines(case)
     lines.append("Historikk:")
     lines += [f"  {e['at']}  {e['actor']:<16} {e['kind']}" for e in case["history"]]
     return case, "\n".join(lines)
@@ -203,13 +203,9 @@ def cmd_create_admin(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     return {"username": username}, f"Administrator {username} er oppretta."
 
 
-def _interrupt(*_: object) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; let the children end
-    raise KeyboardInterrupt
-
-
 def cmd_up(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
-    """Web, a Celery worker and beat together (the embedded `make run`); Ctrl-C stops all."""
+    """Web, a Celery worker and beat together (the embedded `make run`). A child that dies is
+    started again (someflyt.supervise); Ctrl-C or SIGTERM stops all."""
     eng.dispose()  # the children open their own connections
     celery = [sys.executable, "-m", "celery", "-A", "tasks.celery_app"]
     schedule = str(instance_folder() / "celerybeat-schedule")
@@ -229,21 +225,7 @@ def cmd_up(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     }
     env = os.environ.copy()
     env.setdefault("SOMEFLYT_BASE_URL", f"http://{args.host}:{args.port}")
-    children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
-    # SIGTERM (a service manager, `kill`) stops the children too, like Ctrl-C does.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while all(child.poll() is None for child in children.values()):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        for child in children.values():
-            child.wait(timeout=20)
-    stopped = {name: child.returncode for name, child in children.items()}
+    stopped = supervise.run(commands, env)
     return stopped, "Stoppa: " + ", ".join(f"{n} ({c})" for n, c in stopped.items())
 
 
@@ -342,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("revoke", cmd_tokens_revoke, "revoke a token at once", tokens).add_argument(
         "token_id", type=int
     )
+    events_cli.register(add, _data)
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", required=True
     )

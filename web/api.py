@@ -1,8 +1,9 @@
 """The JSON API for platform connectors (/api/v1): bearer tokens per account, JSON in and out.
 
-No session cookie authenticates here, only the Authorization header; that is why the one view
-is exempt from CSRF (a browser cannot be tricked into sending a bearer token). Errors are JSON
-with the engine's message codes, never the HTML error pages.
+The inquiry view takes only the Authorization header; that is why it is exempt from CSRF (a
+browser cannot be tricked into sending a bearer token). The message and signal views also take
+an admin's session, and then ask for its CSRF token (the X-CSRFToken header, as for a form).
+Errors are JSON with the engine's message codes, never the HTML error pages.
 """
 
 from __future__ import annotations
@@ -13,12 +14,18 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from engine.errors import FormInvalid, SomeflytError, Unauthorized
+from engine.cases import events
+from engine.errors import DatabaseUnavailable, FormInvalid, SomeflytError, Unauthorized
 from engine.registers import connectors
+from engine.store.db import is_unavailable
 from engine.texts import translate
+from web.errors import unavailable_headers
 from web.extensions import csrf, engine, limiter
 
 log = logging.getLogger(__name__)
@@ -70,11 +77,65 @@ def create_inquiry() -> ResponseReturnValue:
     return jsonify(body), 201, {"Location": body["url"]}
 
 
+# --- messages and signals from outside (engine.cases.events) ---------------------------------
+
+
+@bp.post("/messages")
+@csrf.exempt  # a bearer token needs none; an admin's session is checked in _sender()
+@limiter.limit(_per_token_limit, key_func=_token_key)
+@limiter.limit(_failure_limit, deduct_when=_refused)
+def send_message() -> ResponseReturnValue:
+    """A message into the case that waits for it, or a new case of the process it starts."""
+    return _event(events.MESSAGE)
+
+
+@bp.post("/signals")
+@csrf.exempt
+@limiter.limit(_per_token_limit, key_func=_token_key)
+@limiter.limit(_failure_limit, deduct_when=_refused)
+def send_signal() -> ResponseReturnValue:
+    """A signal to every case that waits for it, and to the processes it starts."""
+    return _event(events.SIGNAL)
+
+
+def _event(kind: str) -> ResponseReturnValue:
+    request.max_content_length = MAX_BODY
+    body = request.get_json(silent=True)  # None for malformed JSON: reported after auth
+    result = events.receive(engine(), kind, body, _sender())
+    cases = {
+        "delivered": [_case_ref(instance_id) for instance_id in result.delivered],
+        "started": [_case_ref(instance_id) for instance_id in result.started],
+    }
+    return jsonify(cases), 201 if result.started else 200
+
+
+def _sender() -> events.Credentials:
+    """A bearer token if one was sent; else the signed-in person (the engine checks that they
+    are an admin), whose request must carry the CSRF token like a form."""
+    auth = request.authorization
+    if auth is not None and auth.type == "bearer":
+        return events.Credentials.connector(auth.token or "")
+    if current_user.is_authenticated:
+        csrf.protect()
+        return events.Credentials.admin(current_user.username)
+    raise Unauthorized(
+        "Koplingsnøkkelen manglar, er ukjend eller er trekt tilbake.", "token_invalid"
+    )
+
+
+def _case_ref(instance_id: int) -> dict[str, Any]:
+    path = url_for("cases.show", instance_id=instance_id)
+    return {"id": instance_id, "url": engine().settings.base_url + path}
+
+
 # --- errors, as JSON ---------------------------------------------------------------------------
 
 
 @bp.errorhandler(SomeflytError)
 def _someflyt_error(exc: SomeflytError) -> ResponseReturnValue:
+    if isinstance(exc, DatabaseUnavailable):
+        log.warning("api: database unavailable on %s: %s", request.path, exc.__cause__)
+        return _unavailable(exc)
     if exc.status >= 500:
         log.error("api: workflow failed on %s: %s", request.path, exc.message)
         return _error(500, "internal_error", "Something went wrong on our side; retry later.")
@@ -83,10 +144,33 @@ def _someflyt_error(exc: SomeflytError) -> ResponseReturnValue:
             name: {"code": code, "message": translate(code, params, API_LANG)}
             for name, (code, params) in exc.errors.items()
         }
-        return _error(400, "invalid", "The inquiry has errors.", errors=fields)
+        what = "inquiry" if request.path.endswith("/inquiries") else "event"
+        return _error(400, "invalid", f"The {what} has errors.", errors=fields)
     response = _error(exc.status, exc.code or "error", exc.localized(API_LANG))
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = _challenge()
+    return response
+
+
+@bp.errorhandler(CSRFError)  # by class: the app's own (an HTML page) would win over the next
+def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
+    return _error(400, "csrf_failed", "The request needs the session's CSRF token (X-CSRFToken).")
+
+
+@bp.errorhandler(DBAPIError)
+def _database_error(exc: DBAPIError) -> ResponseReturnValue:
+    if is_unavailable(exc):
+        log.warning("api: database unavailable on %s: %s", request.path, exc)
+        return _unavailable(DatabaseUnavailable())
+    log.exception("api: database error on %s", request.path)
+    return _error(500, "internal_error", "Something went wrong on our side; retry later.")
+
+
+def _unavailable(exc: DatabaseUnavailable) -> Response:
+    """503 and Retry-After: the connector sends the same message again later (it is
+    idempotent by its message id)."""
+    response = _error(503, "database_unavailable", exc.localized(API_LANG))
+    response.headers.update(unavailable_headers())
     return response
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from engine.cases import queries
+from engine.cases import events, queries
+from engine.errors import FormInvalid
+from web.errors import render_error
 from web.extensions import engine
 from web.forms_support import data_vocabulary
 from web.i18n import lang
@@ -56,6 +61,42 @@ def show(instance_id: int) -> str:
         vocabulary=data_vocabulary(case["forms"]),
         viewer_installed=diagram_viewer_installed(),
     )
+
+
+@bp.post("/<int:instance_id>/events")
+@login_required
+def send_event(instance_id: int) -> ResponseReturnValue:
+    """An admin sends the message (to this case) or the signal (to every case waiting for it)
+    that the case page lists under "Ventar på"; the engine checks that they are an admin."""
+    text = request.form.get("payload", "").strip()
+    payload: Any = {}
+    if text:
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            payload = text  # refused by the engine as no JSON object
+    sender = events.Credentials.admin(current_user.username)
+    name = request.form.get("name") or None
+    try:
+        if request.form.get("kind") == events.SIGNAL:
+            result = events.send_signal(engine(), name, payload, sender)
+        else:
+            element = request.form.get("element_id") or None
+            result = events.send_message(
+                engine(), name, {}, payload, sender, element_id=element, case_id=instance_id
+            )
+    except FormInvalid as exc:
+        return render_error(400, " ".join(exc.messages(lang()).values()))
+    count = len(result.delivered) + len(result.started)
+    flash(
+        ngettext(
+            "The event was sent; it reached %(num)d case.",
+            "The event was sent; it reached %(num)d cases.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for("cases.show", instance_id=instance_id))
 
 
 @bp.get("/<int:instance_id>/diagram.bpmn")

@@ -46,6 +46,15 @@ def engine_text(code: str, params: dict[str, Any] | None = None) -> str:
     return render(code, params, lang())
 
 
+def stuck_text(process_id: str, reason: dict[str, Any]) -> str:
+    """Why a case is stuck (engine.cases.reading), its steps named in the reader's language."""
+    names = ", ".join(
+        f"«{process_texts.element_name(process_id, e['id'], e['type'], e['name']).text}»"
+        for e in reason["elements"]
+    )
+    return engine_text(reason["code"], {"elements": names})
+
+
 def activity_text(activity: Activity) -> str:
     """What keeps an account busy, in the reader's language; its end as a local time."""
     params = dict(activity.params)
@@ -74,6 +83,7 @@ def init_app(app: Flask) -> None:
         is_overdue=is_overdue,
         present_data=present_data,
         engine_text=engine_text,
+        stuck_text=stuck_text,
         activity_text=activity_text,
         may_see_overview=may_see_overview,
     )

@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from engine.texts import titles
+from engine.texts.processes import context_of
 from web.extensions import engine
 from web.i18n import lang
 
@@ -59,6 +60,12 @@ def task_name(process_id: str, element_id: str | None, own: str | None) -> Shown
     return _shown(texts.from_source(process_id, "task", own or "", lang()), own)
 
 
+def element_name(process_id: str, element_id: str, kind: str | None, own: str | None) -> Shown:
+    """Any element of a diagram by its id and kind (its tag: intermediateCatchEvent …)."""
+    context = context_of(kind or "") or "task"
+    return _shown(engine().texts.text(process_id, context, element_id, lang()), own)
+
+
 def outcome(process_id: str, own: str | None) -> Shown:
     """A case's outcome: the name of the end event it reached."""
     return _shown(engine().texts.from_source(process_id, "event", own or "", lang()), own)
@@ -80,6 +87,7 @@ TEMPLATE_GLOBALS = {
     "case_title": case_title,
     "process_name": process_name,
     "task_name": task_name,
+    "element_name": element_name,
     "outcome_name": outcome,
     "instructions": instructions,
 }

@@ -34,6 +34,8 @@ def event_label(kind: str) -> str:
             "child_started": _("Linked case started"),
             "message_sent": _("Message sent to a linked case"),
             "message_received": _("Message received from a linked case"),
+            "event_received": _("Event received from outside"),
+            "event_refused": _("Event from outside refused"),
             "instance_failed": _("Case stopped by an error"),
             "task_reassigned": _("Task handed over at the deadline"),
             "task_reassign_failed": _("Task could not be handed over"),

@@ -21,13 +21,12 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.task import Task, TaskState
 
+from engine.bpmn import waiting as events
 from engine.bpmn.catching import (
-    message_definition,
     pending_timers,
     refresh_conditions,
     settle,
@@ -35,10 +34,10 @@ from engine.bpmn.catching import (
 from engine.bpmn.parsing import ParsedBundle, spiff_message
 from engine.bpmn.scripting import RecordingScriptEngine, ServiceCall
 from engine.bpmn.serialization import dump_state
-from engine.errors import WorkflowFailed
+from engine.errors import Unprocessable, WorkflowFailed
 
 # A plain bpmn:task (Spiff's NoneTask) is a manual task of its lane: someone marks it done.
-HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask", "NoneTask"})
+HUMAN_TASK_TYPES = events.HUMAN_TASK_TYPES
 
 # Repetitions of timers (timeCycle) one call fires at most: a sweep that comes late catches up
 # on what fell due meanwhile, and the next sweep goes on where this one stopped.
@@ -108,6 +107,9 @@ class Snapshot:
     service_calls: list[ServiceCall] = field(default_factory=list)
     fired_timers: list[str] = field(default_factory=list)
     messages: list[ThrownMessage] = field(default_factory=list)
+    # What the case waits for (messages, signals, timers), and why it cannot go on, if so.
+    waiting: list[events.Waiting] = field(default_factory=list)
+    stuck: list[events.Stuck] = field(default_factory=list)
 
 
 # --- acting on a workflow -----------------------------------------------------------------------
@@ -168,21 +170,99 @@ def fire_timers(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
 
 
 def deliver_message(
+    workflow: BpmnWorkflow,
+    name: str | None,
+    payload: Any,
+    now: datetime,
+    *,
+    element_id: str | None = None,
+    correlation: dict[str, Any] | None = None,
+) -> Snapshot | None:
+    """Give a message to the events waiting for it — a catch event, an event-based gateway,
+    the start of an event subprocess — by name, or by element id for a catch without a
+    messageRef, and only where the correlation matches; None if nothing waits for it."""
+    return _deliver_event(workflow, events.MESSAGE, name, element_id, correlation, payload, now)
+
+
+def deliver_signal(
     workflow: BpmnWorkflow, name: str, payload: Any, now: datetime
 ) -> Snapshot | None:
-    """Give a message to the event waiting for it (a catch event, an event-based gateway,
-    or the start of an event subprocess); None if nothing in the workflow waits for it."""
-    definition = None if workflow.is_completed() else message_definition(workflow, name)
-    if definition is None:
+    """Give a signal to every event of the workflow waiting for it; None if nothing waits."""
+    return _deliver_event(workflow, events.SIGNAL, name, None, None, payload, now)
+
+
+def _deliver_event(
+    workflow: BpmnWorkflow,
+    kind: str,
+    name: str | None,
+    element_id: str | None,
+    correlation: dict[str, Any] | None,
+    payload: Any,
+    now: datetime,
+) -> Snapshot | None:
+    if workflow.is_completed():  # a finished case takes nothing (an event subprocess would start)
         return None
-    # The waiting task's own definition, so the parser's variant (and its variable) matches.
-    event = BpmnEvent(definition, payload=payload)
+
+    def matching() -> list[tuple[Task, Any]]:
+        return events.catching_tasks(
+            workflow, kind, name, element_id=element_id, correlation=correlation
+        )
+
+    targets = matching()
+    triggers = events.subprocess_triggers(
+        workflow, kind, name, element_id=element_id, correlation=correlation
+    )
+    if not targets and not triggers:
+        return None
+    if triggers:  # the event subprocesses start, and their start events wait for the event
+        with engine_time(now):
+            events.start_subprocesses(workflow, triggers)
+        targets = matching()
+    return _deliver(workflow, targets, payload, correlation or {}, now)
+
+
+def start_by_event(
+    bundle: ParsedBundle,
+    kind: str,
+    name: str,
+    element_id: str,
+    payload: Any,
+    data: dict[str, Any],
+    now: datetime,
+) -> tuple[BpmnWorkflow, Snapshot]:
+    """Start a workflow at its message or signal start event `element_id`: its other start
+    events (a none start beside it) are cancelled first, so the event's path is the one taken."""
+    workflow = BpmnWorkflow(
+        bundle.spec, bundle.subprocess_specs, script_engine=RecordingScriptEngine()
+    )
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.MAYBE | TaskState.LIKELY | TaskState.FUTURE):
+        spec = task.task_spec
+        if type(spec).__name__ == "StartEvent" and spec.bpmn_id != element_id:
+            task.cancel()
+    _advance(workflow, now)
+    targets = events.catching_tasks(workflow, kind, name, element_id=element_id)
+    if not targets:
+        raise WorkflowFailed(f"start event {element_id} does not wait for {kind} {name!r}")
+    return workflow, _deliver(workflow, targets, payload, {}, now)
+
+
+def _deliver(
+    workflow: BpmnWorkflow,
+    targets: list[tuple[Task, Any]],
+    payload: Any,
+    correlation: dict[str, Any],
+    now: datetime,
+) -> Snapshot:
     try:
         with engine_time(now):
-            workflow.send_event(event)
+            events.deliver(targets, payload, correlation)
             settle(workflow)
-    except SpiffWorkflowException as exc:
-        raise WorkflowFailed(spiff_message(exc)) from exc
+    except Exception as exc:  # the event's content, evaluated by the diagram's expressions
+        detail = spiff_message(exc) if isinstance(exc, SpiffWorkflowException) else repr(exc)
+        raise Unprocessable(
+            f"Saka kan ikkje ta imot hendinga: {detail}", "event_not_taken", detail=detail
+        ) from exc
     return _advance(workflow, now)
 
 
@@ -212,15 +292,19 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
     ]
     # is_completed() marks the workflow completed when it finds it so: ask before saving.
     completed = workflow.is_completed()
+    waiting = events.waiting_for(workflow)
+    ready = ready_human_tasks(workflow)
     return Snapshot(
         state=dump_state(workflow),
         completed=completed,
         outcome=_outcome(workflow),
-        ready=ready_human_tasks(workflow),
+        ready=ready,
         next_timer_at=next_timer_at(workflow),
         data=current_data(workflow),
         service_calls=list(engine.calls),
         messages=messages,
+        waiting=waiting,
+        stuck=[] if ready else events.stuck_reasons(workflow, waiting),  # a person can act
     )
 
 

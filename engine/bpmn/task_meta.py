@@ -90,6 +90,7 @@ def task_meta(
     )
     doc = process.find("bpmn:documentation", NS)
     process_props = properties(process)
+    starts = _event_starts(process)
     return {
         "elements": elements,
         "start_form": start_form,
@@ -101,9 +102,31 @@ def task_meta(
             role.strip() for role in (process_props.get("startableBy") or "").split(",") if role
         ),
         "start_message": process_props.get("startMessage"),
+        # Its message and signal start events, name -> element id: an event from outside
+        # (engine.cases.events) starts a case there. One with no none start is started only so.
+        "message_starts": starts["message"],
+        "signal_starts": starts["signal"],
         "starter_acts": process_props.get("starterActs") == "true",
         # startable="false": only the engine starts it (a photo's removal when a consent is
         # withdrawn, G11); it is not offered under Start ny sak.
-        "startable": process_props.get("startable", "true") != "false",
+        "startable": process_props.get("startable", "true") != "false" and starts["none"],
         "documentation": (doc.text or "").strip() if doc is not None else None,
     }
+
+
+def _event_starts(process: etree._Element) -> dict[str, Any]:
+    """The named message and signal start events of the process, and whether it also has a
+    start a person can start by hand: a none start, or a timer start (the case then waits for
+    its timer, as Spiff starts both at once)."""
+    root = process.getroottree().getroot()
+    found: dict[str, Any] = {"message": {}, "signal": {}, "none": False}
+    for start in process.findall("bpmn:startEvent", NS):
+        definitions = [d for d in start if isinstance(d.tag, str) and d.tag.endswith("Definition")]
+        kinds = [etree.QName(d).localname.removesuffix("EventDefinition") for d in definitions]
+        found["none"] = found["none"] or all(kind == "timer" for kind in kinds)
+        for definition, kind in zip(definitions, kinds, strict=True):
+            ref = definition.get(f"{kind}Ref")
+            named = root.find(f"bpmn:{kind}[@id='{ref}']", NS) if ref else None
+            if kind in ("message", "signal") and named is not None and named.get("name"):
+                found[kind][named.get("name")] = start.get("id")
+    return found

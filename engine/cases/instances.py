@@ -15,6 +15,7 @@ from engine.cases.deploy import step_form
 from engine.cases.permissions import acting_user, ensure_may_act, locked_open_task
 from engine.cases.stepping import after_step, create_instance
 from engine.errors import (
+    Conflict,
     NotFound,
     PermissionDenied,
 )
@@ -53,7 +54,17 @@ def open_instance(
     """
     now = eng.clock.now()
     definition = latest_definition(session, process_id)
-    if definition.task_meta.get("startable") is False:  # only the engine starts it
+    meta = definition.task_meta
+    by_event = {**meta.get("message_starts", {}), **meta.get("signal_starts", {})}
+    if meta.get("startable") is False and by_event:  # its start events all wait for one
+        events = ", ".join(f"«{name}»" for name in sorted(by_event))
+        raise Conflict(
+            f"«{definition.name}» startar berre når hendinga {events} kjem inn, ikkje for hand.",
+            "starts_by_event_only",
+            process=definition.name,
+            events=events,
+        )
+    if meta.get("startable") is False:  # only the engine starts it
         raise NotFound(f"Ukjend prosess: {process_id}", "unknown_process", value=process_id)
     if not may_start(definition, starter):
         raise PermissionDenied(

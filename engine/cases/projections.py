@@ -5,17 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import Snapshot
+from engine.bpmn.waiting import SENDABLE, Waiting
 from engine.clock import add_duration, parse_moment
 from engine.delivery.notifications import add_notification, is_confidential, task_details
 from engine.extensions import installed
 from engine.people.absence_routing import record_routing, route_new_task
 from engine.people.context import InstanceContext
 from engine.people.lanes import mapped_lanes, resolve_lane, separated
-from engine.store.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
+from engine.store.models import (
+    EventSubscription,
+    HumanTask,
+    HumanTaskCandidate,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from engine.texts.titles import render_template, title_facts
 
 
@@ -150,3 +157,21 @@ def update_instance(
     elif instance.title == definition.name:  # named by its process until its data names it
         instance.title_facts = {}
     instance.business_key = render_template(meta.get("business_key_template"), snapshot.data)
+
+
+def sync_event_subscriptions(
+    session: Session, instance: ProcessInstance, waiting: list[Waiting]
+) -> None:
+    """Rewrite the messages and signals the case waits for (a finished case: none)."""
+    session.execute(delete(EventSubscription).where(EventSubscription.instance_id == instance.id))
+    session.add_all(
+        EventSubscription(
+            instance_id=instance.id,
+            kind=wait.kind,
+            name=wait.name,
+            element_id=wait.element_id,
+            correlation=wait.correlation,
+        )
+        for wait in waiting
+        if wait.kind in SENDABLE
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.bootstrap import Engine
-from engine.bpmn import runtime, serialization
+from engine.bpmn import runtime, serialization, waiting
 from engine.errors import (
     NotFound,
 )
@@ -21,6 +21,7 @@ from engine.store.models import (
     ProcessDefinition,
     ProcessInstance,
 )
+from engine.texts import translate
 
 
 def task_as_dict(task: HumanTask) -> dict[str, Any]:
@@ -86,11 +87,15 @@ def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
         assert definition is not None  # the instance's foreign key
         workflow = serialization.load_state(eng.cache.get(definition), instance.state)
         elements = runtime.element_states(workflow)
-        tasks = session.scalars(
-            select(HumanTask)
-            .where(HumanTask.instance_id == instance_id)
-            .order_by(HumanTask.created_at)
+        tasks = list(
+            session.scalars(
+                select(HumanTask)
+                .where(HumanTask.instance_id == instance_id)
+                .order_by(HumanTask.created_at)
+            )
         )
+        running = instance.status == "running"
+        waits = waiting.waiting_for(workflow) if running else []
         return {
             "id": instance.id,
             "process_id": instance.process_id,
@@ -108,6 +113,8 @@ def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
             "completed_elements": elements.completed,
             "current_elements": elements.current,
             "tasks": [task_as_dict(t) for t in tasks],
+            "waiting": [_waiting_as_dict(w, definition) for w in waits],
+            "stuck": _stuck(workflow, waits, tasks, definition) if running else [],
             "history": [
                 {
                     "seq": e.seq,
@@ -120,6 +127,67 @@ def show_instance(eng: Engine, instance_id: int) -> dict[str, Any]:
                 for e in audit.history(session, instance_id)
             ],
         }
+
+
+def _waiting_as_dict(wait: waiting.Waiting, definition: ProcessDefinition) -> dict[str, Any]:
+    return {
+        "kind": wait.kind,
+        "name": wait.name,
+        "element_id": wait.element_id,
+        "element_name": _element_name(definition, wait.element_id),
+        "element_type": _element(definition, wait.element_id).get("type"),
+        "correlation": wait.correlation,
+        "due_at": _iso(wait.due_at),
+        "boundary": wait.boundary,
+        "gateway": wait.gateway,
+        "starts_subprocess": wait.starts_subprocess,
+    }
+
+
+def _stuck(
+    workflow: Any,
+    waits: list[waiting.Waiting],
+    tasks: list[HumanTask],
+    definition: ProcessDefinition,
+) -> list[dict[str, Any]]:
+    """Why the case cannot go on: what the workflow says (engine.bpmn.waiting), and each open
+    step whose lane names no active person, so nobody can take it."""
+    reasons = [(r.code, list(r.elements)) for r in waiting.stuck_reasons(workflow, waits)]
+    reasons += [
+        ("stuck_nobody_can_take", [task.element_id])
+        for task in tasks
+        if task.status == "open" and not task.assignee and not task.candidates
+    ]
+    return [
+        {
+            "code": code,
+            "elements": [
+                {
+                    "id": e,
+                    "name": _element_name(definition, e),
+                    "type": _element(definition, e).get("type"),
+                }
+                for e in elements
+            ],
+            "message": translate(code, {"elements": _named(definition, elements)}),
+        }
+        for code, elements in reasons
+    ]
+
+
+def _named(definition: ProcessDefinition, elements: list[str]) -> str:
+    return ", ".join(f"«{_element_name(definition, e)}» ({e})" for e in elements)
+
+
+def _element(definition: ProcessDefinition, element_id: str) -> dict[str, Any]:
+    """What deploy kept of an element (engine.bpmn.definitions); {} for one inside a
+    subprocess, which it does not list."""
+    element: dict[str, Any] = definition.task_meta["elements"].get(element_id) or {}
+    return element
+
+
+def _element_name(definition: ProcessDefinition, element_id: str) -> str:
+    return str(_element(definition, element_id).get("name") or element_id)
 
 
 def list_accounts(eng: Engine) -> list[dict[str, Any]]:

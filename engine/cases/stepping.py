@@ -16,7 +16,11 @@ from engine.bpmn.definitions import (
     latest_definitions_started_by,
 )
 from engine.cases.effects import START_PROCESS, apply_service_calls
-from engine.cases.projections import sync_human_tasks, update_instance
+from engine.cases.projections import (
+    sync_event_subscriptions,
+    sync_human_tasks,
+    update_instance,
+)
 from engine.store import audit
 from engine.store.models import (
     ProcessDefinition,
@@ -35,9 +39,13 @@ def create_instance(
     actor: str,
     parent_id: int | None = None,
     audit_detail: dict[str, Any] | None = None,
+    snapshot: runtime.Snapshot | None = None,
 ) -> ProcessInstance:
-    """Start a validated instance: the state, its tasks and effects, and the audit event."""
-    _workflow, snapshot = runtime.start_workflow(eng.cache.get(definition), data, now)
+    """Start a validated instance: the state, its tasks and effects, and the audit event.
+    `snapshot`: a workflow the caller started itself (at a message start event); else it is
+    started at its none start event here."""
+    if snapshot is None:
+        _workflow, snapshot = runtime.start_workflow(eng.cache.get(definition), data, now)
     instance = ProcessInstance(
         definition_id=definition.id,
         process_id=definition.process_id,
@@ -104,6 +112,7 @@ def after_step(
 ) -> None:
     update_instance(instance, definition, snapshot, now)
     sync_human_tasks(session, instance, definition, snapshot, actor, completed_task_id, now)
+    sync_event_subscriptions(session, instance, [] if snapshot.completed else snapshot.waiting)
     session.flush()
     effects = [call for call in snapshot.service_calls if call.operation != START_PROCESS]
     apply_service_calls(session, instance, effects, actor, now)

@@ -202,7 +202,7 @@ def channel_process(eng: Engine) -> str:
 def _register(eng: Engine, secret: str, payload: Any) -> Registration:
     now = eng.clock.now()
     with eng.transaction() as session:
-        token = _authenticate(session, secret, now)  # first: strangers learn nothing more
+        token = authenticate(session, secret, now)  # first: strangers learn nothing more
         if not isinstance(payload, dict):
             raise FormInvalid({"_body": ("json_object", {})})
         fields = dict(payload)
@@ -259,7 +259,7 @@ def _register(eng: Engine, secret: str, payload: Any) -> Registration:
         return Registration(instance.id, duplicate=False)
 
 
-def _authenticate(session: Session, secret: str, now: datetime) -> ApiToken:
+def authenticate(session: Session, secret: str, now: datetime) -> ApiToken:
     """The active token with this secret, locked: requests of one connector take turns, so a
     retry that overlaps its original finds it instead of racing it."""
     refused = Unauthorized(

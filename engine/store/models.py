@@ -179,6 +179,21 @@ class HumanTaskCandidate(Base):
     username: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
+class EventSubscription(Base):
+    """Projection of the messages and signals a running case waits for (engine.bpmn.waiting),
+    rewritten at every step: an event from outside finds its cases here by kind and name."""
+
+    __tablename__ = "event_subscription"
+    __table_args__ = (Index("ix_event_subscription_kind_name", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # message | signal
+    name: Mapped[str | None] = mapped_column(String(200))  # None: a catch without messageRef
+    element_id: Mapped[str] = mapped_column(String(128))
+    correlation: Mapped[dict[str, Any]] = mapped_column(JSON)  # property -> the case's value
+
+
 # --- registry, audit, outbox -------------------------------------------------------------------
 
 

@@ -101,8 +101,8 @@ def test_moderator_registers_triages_and_answers_an_inquiry(
     case_url = f"/cases/{case_id}"
     expect(owner.locator("main .flash.success")).to_be_visible()
     expect(owner.locator("h1")).to_have_text(INQUIRY_TITLE)
-    waiting = owner.locator("section[aria-labelledby='open-heading'] li")
-    expect(waiting).to_have_count(1)
+    waiting = owner.locator("section[aria-labelledby='open-heading'] li.waiting-task")
+    expect(waiting).to_have_count(1)  # beside it, the deadlines the case waits for
     expect(waiting.locator("a[href^='/tasks/']")).to_have_text(TRIAGE)
 
     # --- the inbox: the triage task, due 24 hours after the inquiry came in (G2a) -----------

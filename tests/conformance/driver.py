@@ -193,9 +193,8 @@ def _send_one(eng: Engine, case: dict[str, Any], run: Run) -> bool:
     if not waits:
         return False
     wait = waits[0]
-    if wait["boundary"] or wait["starts_subprocess"]:
-        if case["next_timer_at"] or _open_tasks(case):
-            return False  # something else can still move the case on
+    if (wait["boundary"] or wait["starts_subprocess"]) and case["next_timer_at"]:
+        return False  # the timer moves the case on first
     if wait["kind"] == "message":
         events.send_message(
             eng,
