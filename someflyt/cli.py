@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.bootstrap import Engine, bootstrap
+from engine.bpmn.foreign.translate import DeployOptions
 from engine.cases import events, services
 from engine.clock import parse_moment
 from engine.config import instance_folder
@@ -70,12 +71,24 @@ def cmd_init(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
 
 def _deploy_line(d: dict[str, Any]) -> str:
     state = "ny versjon" if d["created"] else "uendra"
-    return f"{d['process_id']} v{d['version']} ({state}, {d['content_hash'][:12]})"
+    line = f"{d['process_id']} v{d['version']} ({state}, {d['content_hash'][:12]})"
+    return "\n  åtvaring: ".join([line, *d.get("warnings", [])])
 
 
 def cmd_deploy(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
-    deployed = services.deploy_definitions(eng, [Path(p) for p in args.paths] or None, actor="cli")
+    options = DeployOptions(
+        lanes=dict(args.lanes), default_lane=args.default_lane, generate_ids=args.generate_ids
+    )
+    paths = [Path(p) for p in args.paths] or None
+    deployed = services.deploy_definitions(eng, paths, actor="cli", options=options)
     return deployed, "\n".join(_deploy_line(d) for d in deployed)
+
+
+def _lane(text: str) -> tuple[str, str]:
+    lane, sep, role = text.rpartition("=")
+    if not sep or not lane.strip() or not role.strip():
+        raise argparse.ArgumentTypeError(f"venta LANE=ROLLE, fekk {text!r}")
+    return lane.strip(), role.strip()
 
 
 def cmd_start(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
@@ -230,8 +243,23 @@ def build_parser() -> argparse.ArgumentParser:
     add("init", cmd_init, "upgrade the database and deploy workflows/").add_argument(
         "--demo", action="store_true", help="also load the demo units and users"
     )
-    add("deploy", cmd_deploy, "validate and deploy BPMN bundles").add_argument(
-        "paths", nargs="*", help="files or folders (default: workflows/)"
+    deploy = add("deploy", cmd_deploy, "validate and deploy BPMN bundles")
+    deploy.add_argument("paths", nargs="*", help="files or folders (default: workflows/)")
+    deploy.add_argument(
+        "--lane",
+        dest="lanes",
+        type=_lane,
+        action="append",
+        default=[],
+        metavar="LANE=ROLE",
+        help="map a lane of a diagram from another tool to a role (admin, head_of_information, "
+        "principal, comms, management, political) or to starter; repeatable",
+    )
+    deploy.add_argument("--default-lane", metavar="ROLE", help="the role of tasks in no lane")
+    deploy.add_argument(
+        "--generate-ids",
+        action="store_true",
+        help="give sequence flows and elements without an id one (else they are refused)",
     )
     start = add("start", cmd_start, "start a process")
     start.add_argument("process_id")

@@ -57,7 +57,10 @@ def test_flow_element_without_id(tmp_path):
     )
     problem = the_problem(problems_of(folder), "has no id")
     line = line_of(folder / "plain_task.bpmn", '<bpmn:endEvent name="Ringt" />')
-    assert problem == f"plain_task.bpmn: line {line}: element endEvent named 'Ringt' has no id"
+    assert problem == (
+        f"plain_task.bpmn: line {line}: element endEvent named 'Ringt' has no id; give it one, "
+        f"or deploy with --generate-ids"
+    )
 
 
 def test_element_without_id_inside_a_subprocess(tmp_path):
@@ -169,5 +172,6 @@ def test_the_conformance_model_without_flow_ids_is_refused_before_spiff_drops_th
     assert len(flows) == 26, problems
     assert flows[0] == (
         "flowable_test-process-no-flow-ids.bpmn: line 7: element sequenceFlow from 'theStart' "
-        "to 'userTask01' has no id (SpiffWorkflow would drop it without a word)"
+        "to 'userTask01' has no id (SpiffWorkflow would drop it without a word); give it one, "
+        "or deploy with --generate-ids"
     )

@@ -11,11 +11,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from engine.bpmn.foreign.translate import DeployOptions
 from engine.cases import services
 from engine.delivery import send as delivery
 from engine.errors import DefinitionInvalid, FormInvalid
 from engine.people import directory
-from engine.people.lanes import ROLES
+from engine.people.lanes import MAPPABLE_ROLES, ROLES
 from engine.registers import listing
 from web.auth import roles_required
 from web.extensions import engine
@@ -148,21 +149,51 @@ def deploy() -> Any:
     problems: list[str] = []
     results: list[dict[str, Any]] = []
     error = None
+    lanes: list[tuple[str, str]] = []
     if request.method == "POST":
         uploads = {
             f.filename: f.read()
             for f in request.files.getlist("files")
             if f.filename and f.filename.endswith((".bpmn", ".dmn", ".json"))
         }
+        lanes = _lane_rows()
+        options = DeployOptions(
+            lanes={lane: role for lane, role in lanes if role},
+            default_lane=request.form.get("default_lane") or None,
+            generate_ids=request.form.get("generate_ids") == "on",
+        )
         try:
-            results = services.deploy_uploaded(engine(), uploads, current_user.username)
+            results = services.deploy_uploaded(engine(), uploads, current_user.username, options)
         except DefinitionInvalid as exc:
             problems = exc.problems
+            # Offer a row for each lane of the diagram that still needs a role.
+            named = {lane for lane, _role in lanes}
+            lanes += [(lane, "") for lane in services.foreign_lanes(uploads) if lane not in named]
         except FormInvalid as exc:
             error = exc.messages(lang())["files"]
     status = 422 if problems or error else 200
-    html = render_template("admin_deploy.html", problems=problems, results=results, error=error)
+    html = render_template(
+        "admin_deploy.html",
+        problems=problems,
+        results=results,
+        error=error,
+        lanes=lanes,
+        roles=[*MAPPABLE_ROLES, "starter"],
+        default_lane=request.form.get("default_lane", ""),
+        generate_ids=request.form.get("generate_ids") == "on",
+    )
     return html, status
+
+
+def _lane_rows() -> list[tuple[str, str]]:
+    """The lane table of the upload form: (lane name, role) for each filled-in row."""
+    names = request.form.getlist("lane_name")
+    roles = request.form.getlist("lane_role")
+    return [
+        (name.strip(), role.strip())
+        for name, role in zip(names, roles + [""] * len(names), strict=False)
+        if name.strip()
+    ]
 
 
 @bp.get("/notifications")

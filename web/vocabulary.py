@@ -69,6 +69,7 @@ def role_label(role: str) -> str:
         "management": _("Management"),
         "political": _("Political secretariat"),
         "auditor": _("Auditor"),
+        "starter": _("The person who started the case"),
     }.get(role, role)
 
 

@@ -25,6 +25,7 @@ from engine.bpmn.elements import (
     parse_xml,
     properties,
 )
+from engine.bpmn.foreign.translate import DeployOptions, Translation, for_schema_check, translate
 from engine.bpmn.parsing import ParsedBundle, parse_bundle, schema_problems
 from engine.bpmn.task_meta import task_meta
 from engine.bpmn.validation import check_bpmn
@@ -49,6 +50,8 @@ class Bundle:
     name: str
     files: dict[str, str]
     task_meta: dict[str, Any]
+    # What was translated to run a diagram drawn for another engine (engine.bpmn.foreign).
+    warnings: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -62,10 +65,12 @@ class DeployResult:
     version: int
     content_hash: str
     created: bool
+    warnings: tuple[str, ...] = ()
 
 
-def collect_bundles(paths: list[Path]) -> list[Bundle]:
-    """Read and validate every BPMN file under `paths`; raise with all problems at once."""
+def collect_bundles(paths: list[Path], options: DeployOptions | None = None) -> list[Bundle]:
+    """Read and validate every BPMN file under `paths`; raise with all problems at once.
+    `options`: what the deployer says about diagrams drawn for other engines."""
     bpmn_files: list[Path] = []
     problems: list[str] = []
     for path in paths:
@@ -83,7 +88,7 @@ def collect_bundles(paths: list[Path]) -> list[Bundle]:
     bundles: list[Bundle] = []
     for folder, requested in by_folder.items():
         try:
-            bundles += _folder_bundles(folder, requested)
+            bundles += _folder_bundles(folder, requested, options or DeployOptions())
         except DefinitionInvalid as exc:
             problems += exc.problems
     if problems:
@@ -91,9 +96,10 @@ def collect_bundles(paths: list[Path]) -> list[Bundle]:
     return bundles
 
 
-def _folder_bundles(folder: Path, requested: list[Path]) -> list[Bundle]:
+def _folder_bundles(folder: Path, requested: list[Path], options: DeployOptions) -> list[Bundle]:
     """The bundles of the requested .bpmn files of one process folder; each takes in the
-    files of the folder its call activities call (engine.bpmn.calls)."""
+    files of the folder its call activities call (engine.bpmn.calls). A diagram drawn for
+    another engine is translated first (engine.bpmn.foreign), and runs as translated."""
     problems: list[str] = []
     contents: dict[str, bytes] = {}
     roots: dict[str, etree._Element] = {}
@@ -117,11 +123,23 @@ def _folder_bundles(folder: Path, requested: list[Path]) -> list[Bundle]:
     # The notification texts of the processes beside this one, and the engine's general ones.
     templates = texts.templates(texts.ProcessTexts(folder.parent))
     resources: dict[str, dict[str, bytes]] = {}
+    translations: dict[str, Translation] = {}
     for name in sorted(needed & set(roots)):
         resources[name], found = _resources(name, roots[name], folder)
-        problems += found + schema_problems(name, roots[name])
+        translation = translations[name] = translate(name, roots[name], options, resources[name])
+        if translation.problems:
+            problems += found + translation.problems
+            continue
+        if translation.changed:  # the bundle keeps the diagram as it runs
+            contents[name] = etree.tostring(roots[name], encoding="UTF-8", xml_declaration=True)
+            resources[name] |= translation.forms
+        problems += found + schema_problems(name, for_schema_check(roots[name]))
         problems += check_bpmn(
-            name, roots[name], {name: contents[name]} | resources[name], templates
+            name,
+            roots[name],
+            {name: contents[name]} | resources[name],
+            templates,
+            translation.lane_roles,
         )
     for name in sorted(wanted & set(roots)):
         problems += [
@@ -136,10 +154,17 @@ def _folder_bundles(folder: Path, requested: list[Path]) -> list[Bundle]:
     for process_id, closure in closures.items():
         main = processes[process_id]
         files: dict[str, bytes] = {}
-        for file in dict.fromkeys([main.file] + [processes[c].file for c in closure]):
+        in_bundle = list(dict.fromkeys([main.file] + [processes[c].file for c in closure]))
+        for file in in_bundle:
             files |= {file: contents[file]} | resources[file]
         _parse_with_spiff(main.file, roots[main.file], process_id, files)
         meta = task_meta(main.process, [processes[c].process for c in closure])
+        # The lanes of the called processes run under this version's mapping too.
+        meta["lane_roles"] = {
+            lane: role
+            for each in [*closure, process_id]
+            for lane, role in translations[processes[each].file].lane_roles.get(each, {}).items()
+        }
         if process_id in called and properties(main.process).get("startable") != "true":
             meta["startable"] = False  # it serves the processes that call it
         bundles.append(
@@ -148,6 +173,7 @@ def _folder_bundles(folder: Path, requested: list[Path]) -> list[Bundle]:
                 name=main.process.get("name") or process_id,
                 files={name: data.decode("utf-8") for name, data in files.items()},
                 task_meta=meta,
+                warnings=tuple(w for file in in_bundle for w in translations[file].warnings),
             )
         )
     for name in sorted(wanted & set(roots)):
@@ -239,7 +265,13 @@ def deploy_bundles(
         )
         if existing is not None:
             results.append(
-                DeployResult(bundle.process_id, existing.version, bundle.content_hash, False)
+                DeployResult(
+                    bundle.process_id,
+                    existing.version,
+                    bundle.content_hash,
+                    False,
+                    bundle.warnings,
+                )
             )
             continue
         latest = session.scalar(
@@ -268,9 +300,12 @@ def deploy_bundles(
                 "process_id": row.process_id,
                 "version": row.version,
                 "content_hash": row.content_hash,
+                "warnings": list(bundle.warnings),
             },
         )
-        results.append(DeployResult(row.process_id, row.version, row.content_hash, True))
+        results.append(
+            DeployResult(row.process_id, row.version, row.content_hash, True, bundle.warnings)
+        )
     return results
 
 

@@ -18,9 +18,16 @@ from lxml import etree
 
 from engine.bpmn.elements import BPMN_NS, NS, where
 
-# What a process or subprocess holds that is no flow element and needs no id.
+# What a process or subprocess holds that is no flow element and needs no id (a subprocess's
+# own incoming/outgoing references and loop characteristics among them).
 _NOT_FLOW = frozenset(
     {
+        "incoming",
+        "outgoing",
+        "multiInstanceLoopCharacteristics",
+        "standardLoopCharacteristics",
+        "dataInputAssociation",
+        "dataOutputAssociation",
         "documentation",
         "extensionElements",
         "laneSet",
@@ -54,6 +61,22 @@ def _kind(element: etree._Element) -> str:
 
 def _missing_ids(name: str, container: etree._Element) -> list[str]:
     problems = []
+    for element in elements_without_id(container):
+        why = (
+            " (SpiffWorkflow would drop it without a word)"
+            if _kind(element) == "sequenceFlow"
+            else ""
+        )
+        problems.append(
+            f"{name}: line {element.sourceline}: element {_describe(element)} has no id{why}; "
+            f"give it one, or deploy with --generate-ids"
+        )
+    return problems
+
+
+def elements_without_id(container: etree._Element) -> list[etree._Element]:
+    """The flows and flow elements without an id, in a process and its subprocesses."""
+    found = []
     for element in container:
         if not isinstance(element.tag, str) or not element.tag.startswith(f"{{{BPMN_NS}}}"):
             continue
@@ -61,13 +84,10 @@ def _missing_ids(name: str, container: etree._Element) -> list[str]:
         if kind in _NOT_FLOW:
             continue
         if not (element.get("id") or "").strip():
-            why = " (SpiffWorkflow would drop it without a word)" if kind == "sequenceFlow" else ""
-            problems.append(
-                f"{name}: line {element.sourceline}: element {_describe(element)} has no id{why}"
-            )
+            found.append(element)
         if kind in _CONTAINERS:
-            problems += _missing_ids(name, element)
-    return problems
+            found += elements_without_id(element)
+    return found
 
 
 def _describe(element: etree._Element) -> str:

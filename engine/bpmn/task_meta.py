@@ -127,6 +127,8 @@ def _event_starts(process: etree._Element) -> dict[str, Any]:
         for definition, kind in zip(definitions, kinds, strict=True):
             ref = definition.get(f"{kind}Ref")
             named = root.find(f"bpmn:{kind}[@id='{ref}']", NS) if ref else None
-            if kind in ("message", "signal") and named is not None and named.get("name"):
-                found[kind][named.get("name")] = start.get("id")
+            # A message start without a message (bpmn.io draws them) is known by its name.
+            label = named.get("name") if named is not None else start.get("name")
+            if kind in ("message", "signal") and label:
+                found[kind][label] = start.get("id")
     return found

@@ -56,14 +56,20 @@ def check_bpmn(
     root: etree._Element,
     bundle_files: Mapping[str, bytes],
     templates: Collection[str],
+    lane_roles: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str]:
-    """`templates`: the notifications that have a text (engine.texts.templates)."""
+    """`templates`: the notifications that have a text (engine.texts.templates); `lane_roles`:
+    per process id, the lanes the deployer mapped to our roles ("" for tasks in no lane).
+    A pool marked isExecutable="false" documents a partner: it is not checked."""
     problems: list[str] = []
     processes = root.findall("bpmn:process", NS)
     if not processes:
         problems.append(f"{name}: line {root.sourceline}: no bpmn:process in the file")
     for process in processes:
-        problems += _check_process(name, process, bundle_files, templates)
+        if process.get("isExecutable", "true").lower() != "true":
+            continue
+        mapped = (lane_roles or {}).get(process.get("id") or "", {})
+        problems += _check_process(name, process, bundle_files, templates, mapped)
     for file_name, content in sorted(bundle_files.items()):
         if file_name.endswith(".dmn"):
             dmn_root, dmn_problems = parse_xml(file_name, content)
@@ -72,7 +78,11 @@ def check_bpmn(
 
 
 def _check_process(
-    name: str, process: etree._Element, files: Mapping[str, bytes], templates: Collection[str]
+    name: str,
+    process: etree._Element,
+    files: Mapping[str, bytes],
+    templates: Collection[str],
+    mapped: Mapping[str, str],
 ) -> list[str]:
     problems: list[str] = []
     if not process.findall("bpmn:startEvent", NS):
@@ -81,10 +91,10 @@ def _check_process(
     problems += _check_gateways(name, process)
     problems += _check_timers(name, process)
     problems += check_process_expressions(name, process)
-    problems += _check_lanes(name, process)
+    problems += _check_lanes(name, process, mapped)
     problems += _check_forms(name, process, files)
     problems += _check_operators(name, process)
-    problems += _check_human_tasks(name, process)
+    problems += _check_human_tasks(name, process, "" in mapped)
     problems += _check_due_from(name, process, files)
     problems += _check_separate_from(name, process)
     problems += _check_assignee_from(name, process, files)
@@ -172,13 +182,17 @@ def _check_due_from(name: str, process: etree._Element, files: Mapping[str, byte
     return problems
 
 
-def _check_human_tasks(name: str, process: etree._Element) -> list[str]:
-    """Every person's task sits in a lane (who may act), and its due time is a duration."""
+def _check_human_tasks(name: str, process: etree._Element, default_lane: bool) -> list[str]:
+    """Every person's task sits in a lane (who may act), unless the deployer gave a default
+    lane, and its due time is a duration."""
     in_lanes = {(ref.text or "").strip() for ref in process.iter(f"{{{BPMN_NS}}}flowNodeRef")}
     problems = []
     for task in process.iter(*(f"{{{BPMN_NS}}}{kind}" for kind in HUMAN_TASK_KINDS)):
-        if task.get("id") not in in_lanes:
-            problems.append(f"{where(name, task)}: a human task must be in a lane")
+        if task.get("id") not in in_lanes and not default_lane:
+            problems.append(
+                f"{where(name, task)}: a human task must be in a lane (or deploy with a "
+                f"default lane: --default-lane ROLE)"
+            )
     for element in process.iter():
         due = properties(element).get(DUE_PROPERTY) if isinstance(element.tag, str) else None
         if due is not None:
@@ -256,8 +270,8 @@ def _check_cycle(name: str, event: etree._Element, node: etree._Element) -> list
     ]
 
 
-def _check_lanes(name: str, process: etree._Element) -> list[str]:
-    lanes = installed().lanes
+def _check_lanes(name: str, process: etree._Element, mapped: Mapping[str, str]) -> list[str]:
+    lanes = set(installed().lanes) | set(mapped)
     known = ", ".join(sorted(lanes))
     return [
         f"{where(name, lane)}: lane '{lane.get('name')}' names no known role (known: {known})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,15 @@ from engine.bpmn.definitions import (
     collect_bundles,
     deploy_bundles,
 )
-from engine.bpmn.elements import NS, parse_xml
+from engine.bpmn.deployed import latest_definitions
+from engine.bpmn.elements import BPMN_NS, NS, parse_xml
+from engine.bpmn.foreign.translate import DeployOptions
 from engine.cases.permissions import SYSTEM, acting_user
 from engine.errors import (
     FormInvalid,
     PermissionDenied,
 )
+from engine.extensions import installed
 from engine.forms.spec import EMPTY_FORM, FormSpec
 from engine.store.models import (
     ProcessDefinition,
@@ -29,16 +33,42 @@ _FOLDER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,99}")
 
 
 def deploy_definitions(
-    eng: Engine, paths: list[Path] | None = None, actor: str = SYSTEM
+    eng: Engine,
+    paths: list[Path] | None = None,
+    actor: str = SYSTEM,
+    options: DeployOptions | None = None,
 ) -> list[dict[str, Any]]:
-    """Validate every bundle first; store none of them unless all are valid."""
-    bundles = collect_bundles(paths or [eng.settings.workflows_dir])
+    """Validate every bundle first; store none of them unless all are valid. `options`: the
+    deployer's lane mapping for diagrams from other tools; lanes it does not name keep the
+    role the process's previous version gave them."""
+    with eng.reading() as session:
+        remembered = {
+            d.process_id: d.task_meta.get("lane_roles") or {} for d in latest_definitions(session)
+        }
+    options = replace(options or DeployOptions(), remembered=remembered)
+    bundles = collect_bundles(paths or [eng.settings.workflows_dir], options)
     with eng.transaction() as session:
         results = deploy_bundles(session, bundles, actor, eng.clock.now())
-    return [vars(r) for r in results]
+    return [vars(r) | {"warnings": list(r.warnings)} for r in results]
 
 
-def deploy_uploaded(eng: Engine, uploads: dict[str, bytes], actor: str) -> list[dict[str, Any]]:
+def foreign_lanes(uploads: dict[str, bytes]) -> list[str]:
+    """The lanes of uploaded diagrams that name none of our lanes (by name, or by id for a
+    lane without a name): those the deployer maps to roles."""
+    ours = installed().lanes
+    found: list[str] = []
+    for name, content in uploads.items():
+        root = parse_xml(name, content)[0] if name.endswith(".bpmn") else None
+        for lane in root.iter(f"{{{BPMN_NS}}}lane") if root is not None else []:
+            key = (lane.get("name") or "").strip() or lane.get("id") or ""
+            if key and key not in ours and key not in found:
+                found.append(key)
+    return found
+
+
+def deploy_uploaded(
+    eng: Engine, uploads: dict[str, bytes], actor: str, options: DeployOptions | None = None
+) -> list[dict[str, Any]]:
     """Deploy uploaded BPMN files (with any DMN and form files beside them). Forms and tables
     not uploaded are taken from the workflows folder, so a changed diagram alone is enough.
     Only admins deploy from the web (the CLI is for those with the server's shell)."""
@@ -67,7 +97,7 @@ def deploy_uploaded(eng: Engine, uploads: dict[str, bytes], actor: str) -> list[
                 target = home / ("forms" if leaf.endswith(".json") else "") / leaf
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
-        return deploy_definitions(eng, [folder], actor)
+        return deploy_definitions(eng, [folder], actor, options)
 
 
 def _process_folder(name: str, content: bytes, number: int) -> str:

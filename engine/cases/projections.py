@@ -15,7 +15,7 @@ from engine.delivery.notifications import add_notification, is_confidential, tas
 from engine.extensions import installed
 from engine.people.absence_routing import record_routing, route_new_task
 from engine.people.context import InstanceContext
-from engine.people.lanes import resolve_lane, separated
+from engine.people.lanes import mapped_lanes, resolve_lane, separated
 from engine.store.models import (
     EventSubscription,
     HumanTask,
@@ -58,11 +58,12 @@ def sync_human_tasks(
         data=snapshot.data,
         starter_acts=bool(definition.task_meta.get("starter_acts")),
     )
+    lanes = installed().lanes | mapped_lanes(definition.task_meta.get("lane_roles", {}))
     for task in snapshot.ready:
         if task.id in open_rows:
             continue
         element = elements.get(task.element_id, {})
-        rule, named = resolve_lane(task.lane, ctx, session, installed().lanes)
+        rule, named = resolve_lane(task.lane, ctx, session, lanes)
         if element.get("separate_from"):  # four eyes: who did that step may not do this one
             done_by = _completed_by(session, instance.id, element["separate_from"])
             rule, named = separated(rule, done_by, instance.started_by, session)

@@ -25,6 +25,9 @@ from engine.cases.deploy import (
     deploy_uploaded as deploy_uploaded,
 )
 from engine.cases.deploy import (
+    foreign_lanes as foreign_lanes,
+)
+from engine.cases.deploy import (
     step_form as step_form,
 )
 from engine.cases.instances import (

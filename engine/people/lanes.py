@@ -23,6 +23,10 @@ ROLES: dict[str, str] = {
     "auditor": "Revisor",
 }
 
+# Roles a lane of a diagram from another tool may be mapped to (engine.bpmn.foreign.lanes), with
+# "starter" (who started the case): auditors only read, so no task is theirs.
+MAPPABLE_ROLES: tuple[str, ...] = tuple(role for role in ROLES if role != "auditor")
+
 # Lanes name roles. These are the lanes every process may use; a process package registers
 # lanes of its own (engine.extensions), such as one resolved from the case by a routing table.
 CORE_LANES: dict[str, str] = {
@@ -36,6 +40,13 @@ CORE_LANES: dict[str, str] = {
     # An official account's own people, named by the instance data field `account_id`.
     "Moderator": "account_team",
 }
+
+
+def mapped_lanes(lane_roles: Mapping[str, str]) -> dict[str, str]:
+    """The lane rules of a version deployed with a lane mapping (task_meta "lane_roles"):
+    lane name ("" for tasks in no lane) → rule."""
+    return {lane: r if r == "starter" else f"role:{r}" for lane, r in lane_roles.items()}
+
 
 # A lane a package resolves itself: the stored rule and who it names today.
 LaneResolver = Callable[[InstanceContext, Session], tuple[str, set[str]]]
