@@ -27,6 +27,15 @@ from engine.cases.deploy import (
 from engine.cases.deploy import (
     step_form as step_form,
 )
+from engine.cases.inbox import (
+    InboxPage as InboxPage,
+)
+from engine.cases.inbox import (
+    count_human_tasks as count_human_tasks,
+)
+from engine.cases.inbox import (
+    inbox_page as inbox_page,
+)
 from engine.cases.instances import (
     complete_human_task as complete_human_task,
 )

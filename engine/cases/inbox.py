@@ -1,0 +1,260 @@
+"""Mine oppgåver for a million tasks: one page by keyset, where it stands and the total.
+
+A person's open tasks are those offered to them (a candidate row, nobody has claimed the task)
+and those they have claimed. Both halves are read from the indexes of open tasks (migration
+0010), never by scanning every open row; no candidate row and no workflow is loaded. A page
+is found from a cursor (the last or first task shown: its creation moment and id), so page
+1000 costs what page 1 costs and a task completed meanwhile shifts nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from engine.bootstrap import Engine
+from engine.errors import SomeflytError
+from engine.people.lanes import get_user
+from engine.store.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
+
+PAGE_SIZE = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"(\d{1,18})\.([0-9A-Za-z-]{1,36})")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A task's place in the inbox's order: (created_at, id), which is unique and stable."""
+
+    created_at: datetime
+    task_id: str
+
+    def encode(self) -> str:
+        micros = (self.created_at - _EPOCH) // timedelta(microseconds=1)
+        return f"{micros}.{self.task_id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        found = _CURSOR.fullmatch(text)
+        if found is None:
+            raise _bad_link()
+        try:
+            moment = _EPOCH + timedelta(microseconds=int(found.group(1)))
+        except OverflowError:
+            raise _bad_link() from None
+        return cls(moment, found.group(2))
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of a person's open tasks, oldest first.
+
+    `first`..`last` (1-based) of `total` is where the page stands in the process filter
+    (0..0 of 0 when nothing waits); `everything` counts the tasks of every process (the
+    header's count); `processes` lists (process id, name) of every process with a task of
+    theirs, for the filter. The cursors open the next and the previous page, if there is one.
+    """
+
+    tasks: list[dict[str, Any]]
+    first: int
+    last: int
+    total: int
+    everything: int
+    processes: list[tuple[str, str]]
+    next_after: str | None
+    previous_before: str | None
+
+
+def inbox_page(
+    eng: Engine,
+    username: str,
+    process_id: str | None = None,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = PAGE_SIZE,
+) -> InboxPage:
+    """The page after the cursor `after` (or before `before`); the first page without one."""
+    if after and before:
+        raise _bad_link()
+    start = Cursor.decode(after or before or "") if after or before else None
+    with eng.reading() as session:
+        get_user(session, username)
+        rows = _rows(session, username, process_id, start, forward=not before, size=size)
+        if start is not None and (not rows or (before and len(rows) < size)):
+            # The list changed under the link (tasks were done meanwhile): start from the top.
+            rows = _rows(session, username, process_id, None, forward=True, size=size)
+        counts = _counts(session, username, _cursor(rows[0]) if rows else None)
+        names = _names(session, sorted(counts))
+    chosen = [n for pid, n in counts.items() if not process_id or pid == process_id]
+    total = sum(n for n, _ in chosen)
+    earlier = sum(e for _, e in chosen)
+    last = earlier + len(rows)
+    return InboxPage(
+        tasks=[_as_dict(row) for row in rows],
+        first=earlier + 1 if rows else 0,
+        last=last,
+        total=total,
+        everything=sum(n for n, _ in counts.values()),
+        processes=[(pid, names.get(pid, pid)) for pid in sorted(counts)],
+        next_after=_cursor(rows[-1]).encode() if rows and last < total else None,
+        previous_before=_cursor(rows[0]).encode() if rows and earlier else None,
+    )
+
+
+def count_human_tasks(eng: Engine, username: str) -> int:
+    """How many open tasks the person may act on (the header's count): one count query."""
+    with eng.reading() as session:
+        mine = _mine(username, None)
+        return session.scalar(select(func.count()).select_from(mine)) or 0
+
+
+# --- the queries ---------------------------------------------------------------------------------
+
+# A literal, not a bound parameter: the partial indexes' predicate must be provable from the
+# query's text (SQLite's planner and PostgreSQL's generic plans cannot see a parameter's value).
+_OPEN = HumanTask.status == literal_column("'open'")
+
+_COLUMNS = (
+    HumanTask.id,
+    HumanTask.instance_id,
+    HumanTask.process_id,
+    HumanTask.element_id,
+    HumanTask.name,
+    HumanTask.lane,
+    HumanTask.assignee,
+    HumanTask.status,
+    HumanTask.created_at,
+    HumanTask.created_by,
+    HumanTask.due_at,
+    ProcessInstance.title,
+    ProcessInstance.title_facts,
+    ProcessDefinition.name.label("process_name"),
+)
+
+
+def _mine(username: str, process_id: str | None) -> Subquery:
+    """(id, created_at, process_id) of the person's open tasks: offered ∪ claimed (disjoint)."""
+    offered = (
+        select(HumanTask.id, HumanTask.created_at, HumanTask.process_id)
+        .join(HumanTaskCandidate, HumanTaskCandidate.task_id == HumanTask.id)
+        .where(HumanTaskCandidate.username == username, _OPEN, HumanTask.assignee.is_(None))
+    )
+    claimed = select(HumanTask.id, HumanTask.created_at, HumanTask.process_id).where(
+        _OPEN, HumanTask.assignee == username
+    )
+    if process_id:
+        offered = offered.where(HumanTask.process_id == process_id)
+        claimed = claimed.where(HumanTask.process_id == process_id)
+    return union_all(offered, claimed).subquery("mine")
+
+
+def _beyond(mine: Subquery, start: Cursor, forward: bool) -> ColumnElement[bool]:
+    """After (or before) the cursor in the order (created_at, id)."""
+    created_at, task_id = mine.c.created_at, mine.c.id
+    if forward:
+        return or_(
+            created_at > start.created_at,
+            and_(created_at == start.created_at, task_id > start.task_id),
+        )
+    return or_(
+        created_at < start.created_at,
+        and_(created_at == start.created_at, task_id < start.task_id),
+    )
+
+
+def _rows(
+    session: Session,
+    username: str,
+    process_id: str | None,
+    start: Cursor | None,
+    *,
+    forward: bool,
+    size: int,
+) -> list[Any]:
+    mine = _mine(username, process_id)
+    keys = select(mine.c.id, mine.c.created_at)
+    if start is not None:
+        keys = keys.where(_beyond(mine, start, forward))
+    if forward:
+        keys = keys.order_by(mine.c.created_at, mine.c.id)
+    else:
+        keys = keys.order_by(mine.c.created_at.desc(), mine.c.id.desc())
+    page = keys.limit(size).subquery("page")
+    query = (
+        select(*_COLUMNS)
+        .join(page, page.c.id == HumanTask.id)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .order_by(HumanTask.created_at, HumanTask.id)
+    )
+    return list(session.execute(query))
+
+
+def _counts(session: Session, username: str, start: Cursor | None) -> dict[str, tuple[int, int]]:
+    """Per process: how many tasks, and how many of them come before `start`."""
+    mine = _mine(username, None)
+    earlier = (
+        func.sum(case((_beyond(mine, start, forward=False), 1), else_=0))
+        if start is not None
+        else literal_column("0")
+    )
+    query = select(mine.c.process_id, func.count(), earlier).group_by(mine.c.process_id)
+    return {pid: (n, int(e or 0)) for pid, n, e in session.execute(query)}
+
+
+def _names(session: Session, process_ids: list[str]) -> dict[str, str]:
+    """Each process's name as its newest deployed version has it."""
+    if not process_ids:
+        return {}
+    rows = session.execute(
+        select(ProcessDefinition.process_id, ProcessDefinition.name)
+        .where(ProcessDefinition.process_id.in_(process_ids))
+        .order_by(ProcessDefinition.version)
+    )
+    return {process_id: name for process_id, name in rows}
+
+
+def _cursor(row: Any) -> Cursor:
+    return Cursor(row.created_at, row.id)
+
+
+def _as_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "instance_id": row.instance_id,
+        "process_id": row.process_id,
+        "name": row.name,
+        "element_id": row.element_id,
+        "lane": row.lane,
+        "assignee": row.assignee,
+        "status": row.status,
+        "created_at": row.created_at.isoformat(),
+        "created_by": row.created_by,
+        "due_at": row.due_at.isoformat() if row.due_at else None,
+        "case_title": row.title,
+        "case_title_facts": row.title_facts,
+        "process_name": row.process_name,
+    }
+
+
+def _bad_link() -> SomeflytError:
+    return SomeflytError(
+        "Lenkja til denne sida av oppgåvelista er ugyldig. Start frå første side.",
+        "bad_inbox_page_link",
+    )
