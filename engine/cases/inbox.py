@@ -28,9 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.bootstrap import Engine
-from engine.errors import SomeflytError
-from engine.people.lanes import get_user
-from engine.store.models import HumanTask, HumanTaskCandidate, ProcessDefinition, ProcessInstance
+from engine.errors import NotFound, SomeflytError
+from engine.store.models import (
+    HumanTask,
+    HumanTaskCandidate,
+    ProcessDefinition,
+    ProcessInstance,
+    User,
+)
 
 PAGE_SIZE = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -94,24 +99,24 @@ def inbox_page(
         raise _bad_link()
     start = Cursor.decode(after or before or "") if after or before else None
     with eng.reading() as session:
-        get_user(session, username)
         rows = _rows(session, username, process_id, start, forward=not before, size=size)
         if start is not None and (not rows or (before and len(rows) < size)):
             # The list changed under the link (tasks were done meanwhile): start from the top.
             rows = _rows(session, username, process_id, None, forward=True, size=size)
+        if not rows:  # the page query finds rows for an active person only: which is it?
+            _check_user(session, username)
         counts = _counts(session, username, _cursor(rows[0]) if rows else None)
-        names = _names(session, sorted(counts))
-    chosen = [n for pid, n in counts.items() if not process_id or pid == process_id]
-    total = sum(n for n, _ in chosen)
-    earlier = sum(e for _, e in chosen)
+    chosen = [c for pid, c in counts.items() if not process_id or pid == process_id]
+    total = sum(c.tasks for c in chosen)
+    earlier = sum(c.earlier for c in chosen)
     last = earlier + len(rows)
     return InboxPage(
         tasks=[_as_dict(row) for row in rows],
         first=earlier + 1 if rows else 0,
         last=last,
         total=total,
-        everything=sum(n for n, _ in counts.values()),
-        processes=[(pid, names.get(pid, pid)) for pid in sorted(counts)],
+        everything=sum(c.tasks for c in counts.values()),
+        processes=[(pid, counts[pid].name or pid) for pid in sorted(counts)],
         next_after=_cursor(rows[-1]).encode() if rows and last < total else None,
         previous_before=_cursor(rows[0]).encode() if rows and earlier else None,
     )
@@ -196,9 +201,11 @@ def _rows(
     else:
         keys = keys.order_by(mine.c.created_at.desc(), mine.c.id.desc())
     page = keys.limit(size).subquery("page")
+    active = select(User.username).where(User.username == username, User.active).exists()
     query = (
         select(*_COLUMNS)
         .join(page, page.c.id == HumanTask.id)
+        .where(active)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .order_by(HumanTask.created_at, HumanTask.id)
@@ -206,28 +213,36 @@ def _rows(
     return list(session.execute(query))
 
 
-def _counts(session: Session, username: str, start: Cursor | None) -> dict[str, tuple[int, int]]:
-    """Per process: how many tasks, and how many of them come before `start`."""
+@dataclass(frozen=True)
+class _Count:
+    tasks: int
+    earlier: int  # of them before the page's first task
+    name: str | None  # the process's name in its newest deployed version
+
+
+def _counts(session: Session, username: str, start: Cursor | None) -> dict[str, _Count]:
+    """Per process: how many tasks, how many of them come before `start`, and its name."""
     mine = _mine(username, None)
     earlier = (
         func.sum(case((_beyond(mine, start, forward=False), 1), else_=0))
         if start is not None
         else literal_column("0")
     )
-    query = select(mine.c.process_id, func.count(), earlier).group_by(mine.c.process_id)
-    return {pid: (n, int(e or 0)) for pid, n, e in session.execute(query)}
-
-
-def _names(session: Session, process_ids: list[str]) -> dict[str, str]:
-    """Each process's name as its newest deployed version has it."""
-    if not process_ids:
-        return {}
-    rows = session.execute(
-        select(ProcessDefinition.process_id, ProcessDefinition.name)
-        .where(ProcessDefinition.process_id.in_(process_ids))
-        .order_by(ProcessDefinition.version)
+    name = (
+        select(ProcessDefinition.name)
+        .where(ProcessDefinition.process_id == mine.c.process_id)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    return {process_id: name for process_id, name in rows}
+    query = select(mine.c.process_id, func.count(), earlier, name).group_by(mine.c.process_id)
+    return {pid: _Count(n, int(e or 0), label) for pid, n, e, label in session.execute(query)}
+
+
+def _check_user(session: Session, username: str) -> None:
+    """As get_user, in one light statement: an unknown or inactive person has no inbox."""
+    if not session.scalar(select(User.active).where(User.username == username)):
+        raise NotFound(f"Ukjend eller inaktiv brukar: {username}", "unknown_user", value=username)
 
 
 def _cursor(row: Any) -> Cursor:
