@@ -73,5 +73,11 @@ from engine.cases.stepping import (
     start_linked_case as start_linked_case,
 )
 from engine.cases.timers import (
+    count_due_timers as count_due_timers,
+)
+from engine.cases.timers import (
     fire_due_timers as fire_due_timers,
+)
+from engine.cases.timers import (
+    list_upcoming_timers as list_upcoming_timers,
 )
