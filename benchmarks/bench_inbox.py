@@ -275,9 +275,9 @@ def statements(eng: Engine) -> Iterator[list[tuple[str, Any]]]:
         event.remove(eng.db, "before_cursor_execute", note)
 
 
-def explain(eng: Engine, username: str) -> None:
+def explain(eng: Engine, username: str, after: str | None = None) -> None:
     with statements(eng) as seen:
-        services.inbox_page(eng, username)
+        services.inbox_page(eng, username, after=after)
     raw = eng.db.raw_connection()
     try:
         cursor = raw.cursor()
@@ -336,8 +336,10 @@ def main(argv: list[str] | None = None) -> int:
             results = run(eng, args)
             if args.explain:
                 for user in (COMMS_USER, MODERATOR):
-                    with phase(f"EXPLAIN ANALYZE of one inbox_page for {user}"):
-                        explain(eng, user)
+                    middle, position = middle_cursor(eng, user)
+                    for after, where in ((None, "first page"), (middle, f"page from {position}")):
+                        with phase(f"EXPLAIN ANALYZE of inbox_page for {user}, {where}"):
+                            explain(eng, user, after)
         finally:
             eng.dispose()
     say()
