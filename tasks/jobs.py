@@ -51,11 +51,15 @@ def sweep() -> dict[str, int]:
     now = eng.clock.now()
     horizon = now + timedelta(seconds=SWEEP_SECONDS * LOOKAHEAD_SWEEPS)
     planned = eta_batches(services.list_upcoming_timers(eng, horizon))
-    for instance_ids, eta in planned:
-        fire_timers.apply_async((instance_ids,), eta=eta)
     helpers = helpers_for(services.count_due_timers(eng, now))
-    for _ in range(helpers):
-        fire_timers.delay(None)
+    try:
+        for instance_ids, eta in planned:
+            fire_timers.apply_async((instance_ids,), eta=eta)
+        for _ in range(helpers):
+            fire_timers.delay(None)
+    except Exception as exc:  # any broker failure: the next sweeps fire them all the same
+        log.warning("could not plan timer jobs (%s); the sweeps fire them", exc)
+        planned, helpers = [], 0
     fired = services.fire_due_timers(eng, now)  # what these queue is handed over at their commit
     due = delivery.queue_due(eng)
     for outbox_id in due:
