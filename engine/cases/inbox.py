@@ -21,6 +21,7 @@ from sqlalchemy import (
     case,
     func,
     literal_column,
+    null,
     or_,
     select,
     union_all,
@@ -98,17 +99,21 @@ def inbox_page(
     if after and before:
         raise _bad_link()
     start = Cursor.decode(after or before or "") if after or before else None
+    forward = not before
     with eng.reading() as session:
-        rows = _rows(session, username, process_id, start, forward=not before, size=size)
-        if start is not None and (not rows or (before and len(rows) < size)):
+        keys, counts = _keys_and_counts(session, username, process_id, start, forward, size)
+        if start is not None and (not keys or (not forward and len(keys) < size)):
             # The list changed under the link (tasks were done meanwhile): start from the top.
-            rows = _rows(session, username, process_id, None, forward=True, size=size)
-        if not rows:  # the page query finds rows for an active person only: which is it?
+            start, forward = None, True
+            keys, counts = _keys_and_counts(session, username, process_id, None, True, size)
+        if not counts:  # rows come for an active person only: is it one without tasks?
             _check_user(session, username)
-        counts = _counts(session, username, _cursor(rows[0]) if rows else None)
+        rows = _details(session, [key.id for key in keys])
     chosen = [c for pid, c in counts.items() if not process_id or pid == process_id]
     total = sum(c.tasks for c in chosen)
-    earlier = sum(c.earlier for c in chosen)
+    # Where the page starts: the tasks up to an `after` cursor come before it; of those
+    # before a `before` cursor, all but the page's own.
+    earlier = 0 if start is None else sum(c.upto for c in chosen) - (0 if forward else len(rows))
     last = earlier + len(rows)
     return InboxPage(
         tasks=[_as_dict(row) for row in rows],
@@ -153,8 +158,9 @@ _COLUMNS = (
 )
 
 
-def _mine(username: str, process_id: str | None) -> Subquery:
-    """(id, created_at, process_id) of the person's open tasks: offered ∪ claimed (disjoint)."""
+def _mine(username: str, process_id: str | None, *, active: bool = False) -> Subquery:
+    """(id, created_at, process_id) of the person's open tasks: offered ∪ claimed (disjoint);
+    with `active`, none unless the person is an active user."""
     offered = (
         select(HumanTask.id, HumanTask.created_at, HumanTask.process_id)
         .join(HumanTaskCandidate, HumanTaskCandidate.task_id == HumanTask.id)
@@ -166,10 +172,13 @@ def _mine(username: str, process_id: str | None) -> Subquery:
     if process_id:
         offered = offered.where(HumanTask.process_id == process_id)
         claimed = claimed.where(HumanTask.process_id == process_id)
+    if active:
+        person = select(User.username).where(User.username == username, User.active).exists()
+        offered, claimed = offered.where(person), claimed.where(person)
     return union_all(offered, claimed).subquery("mine")
 
 
-def _beyond(mine: Subquery, start: Cursor, forward: bool) -> ColumnElement[bool]:
+def _beyond(mine: Any, start: Cursor, forward: bool) -> ColumnElement[bool]:
     """After (or before) the cursor in the order (created_at, id)."""
     created_at, task_id = mine.c.created_at, mine.c.id
     if forward:
@@ -183,51 +192,43 @@ def _beyond(mine: Subquery, start: Cursor, forward: bool) -> ColumnElement[bool]
     )
 
 
-def _rows(
-    session: Session,
-    username: str,
-    process_id: str | None,
-    start: Cursor | None,
-    *,
-    forward: bool,
-    size: int,
-) -> list[Any]:
-    mine = _mine(username, process_id)
-    keys = select(mine.c.id, mine.c.created_at)
-    if start is not None:
-        keys = keys.where(_beyond(mine, start, forward))
-    if forward:
-        keys = keys.order_by(mine.c.created_at, mine.c.id)
-    else:
-        keys = keys.order_by(mine.c.created_at.desc(), mine.c.id.desc())
-    page = keys.limit(size).subquery("page")
-    active = select(User.username).where(User.username == username, User.active).exists()
-    query = (
-        select(*_COLUMNS)
-        .join(page, page.c.id == HumanTask.id)
-        .where(active)
-        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .order_by(HumanTask.created_at, HumanTask.id)
-    )
-    return list(session.execute(query))
+@dataclass(frozen=True)
+class _Key:
+    id: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
 class _Count:
     tasks: int
-    earlier: int  # of them before the page's first task
+    upto: int  # of them up to an `after` cursor (or before a `before` one)
     name: str | None  # the process's name in its newest deployed version
 
 
-def _counts(session: Session, username: str, start: Cursor | None) -> dict[str, _Count]:
-    """Per process: how many tasks, how many of them come before `start`, and its name."""
-    mine = _mine(username, None)
-    earlier = (
-        func.sum(case((_beyond(mine, start, forward=False), 1), else_=0))
-        if start is not None
-        else literal_column("0")
-    )
+def _keys_and_counts(
+    session: Session,
+    username: str,
+    process_id: str | None,
+    start: Cursor | None,
+    forward: bool,
+    size: int,
+) -> tuple[list[_Key], dict[str, _Count]]:
+    """The page's tasks (their keys) and, per process, the counts: one statement, so the
+    person's tasks are found once (a CTE that both halves read) however many there are."""
+    mine = _mine(username, None, active=True).element.cte("mine")
+    keys = select(mine.c.id, mine.c.created_at)
+    if process_id:
+        keys = keys.where(mine.c.process_id == process_id)
+    if start is not None:
+        keys = keys.where(_beyond(mine, start, forward))
+    order = (mine.c.created_at, mine.c.id)
+    keys = keys.order_by(*(order if forward else (c.desc() for c in order))).limit(size)
+    page = keys.subquery("page")
+    if start is None:
+        upto: ColumnElement[Any] = literal_column("0")
+    else:  # after: those not beyond the cursor; before: those before it
+        counted = ~_beyond(mine, start, True) if forward else _beyond(mine, start, False)
+        upto = func.sum(case((counted, 1), else_=0))
     name = (
         select(ProcessDefinition.name)
         .where(ProcessDefinition.process_id == mine.c.process_id)
@@ -235,8 +236,50 @@ def _counts(session: Session, username: str, start: Cursor | None) -> dict[str, 
         .limit(1)
         .scalar_subquery()
     )
-    query = select(mine.c.process_id, func.count(), earlier, name).group_by(mine.c.process_id)
-    return {pid: _Count(n, int(e or 0), label) for pid, n, e, label in session.execute(query)}
+    query = union_all(
+        select(
+            literal_column("'task'").label("kind"),
+            page.c.id,
+            page.c.created_at,
+            null().label("process_id"),
+            null().label("tasks"),
+            null().label("upto"),
+            null().label("name"),
+        ),
+        select(
+            literal_column("'count'"),
+            null(),
+            null(),
+            mine.c.process_id,
+            func.count(),
+            upto,
+            name,
+        ).group_by(mine.c.process_id),
+    )
+    found: list[_Key] = []
+    counts: dict[str, _Count] = {}
+    for kind, task_id, created_at, pid, tasks, counted_upto, label in session.execute(query):
+        if kind == "task":
+            found.append(_Key(task_id, created_at))
+        else:
+            counts[pid] = _Count(int(tasks), int(counted_upto or 0), label)
+    found.sort(key=lambda key: (key.created_at, key.id))
+    return found, counts
+
+
+def _details(session: Session, task_ids: list[str]) -> list[Any]:
+    """What the inbox shows of the page's tasks, their cases and processes (a key lookup
+    each), in the inbox's order."""
+    if not task_ids:
+        return []
+    query = (
+        select(*_COLUMNS)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(HumanTask.id.in_(task_ids))
+        .order_by(HumanTask.created_at, HumanTask.id)
+    )
+    return list(session.execute(query))
 
 
 def _check_user(session: Session, username: str) -> None:
