@@ -1,10 +1,12 @@
 """Mine oppgåver for a million tasks: one page by keyset, where it stands and the total.
 
 A person's open tasks are those offered to them (a candidate row, nobody has claimed the task)
-and those they have claimed. Both halves are read from the indexes of open tasks (migration
-0010), never by scanning every open row; no candidate row and no workflow is loaded. A page
-is found from a cursor (the last or first task shown: its creation moment and id), so page
-1000 costs what page 1 costs and a task completed meanwhile shifts nothing.
+and those they have claimed. Both halves are answered from indexes alone (migration 0010: the
+person's candidate rows, and partial indexes that hold the open tasks only, a small share of
+the table once it is old), found once per page for the page's keys and its counts; only the
+page's 50 tasks are then read, and no candidate row or workflow is loaded. A page is found
+from a cursor (the last or first task shown: its creation moment and id), so page 1000 costs
+what page 1 costs and a task completed meanwhile shifts nothing.
 """
 
 from __future__ import annotations
