@@ -18,21 +18,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-OPEN_TASK = "status = 'open'"  # the predicates of the inbox's partial indexes (0010)
-CLAIMED_TASK = "status = 'open' AND assignee IS NOT NULL"
-
-
-def _partial(name: str, where: str, *columns: str) -> Index:
-    """The same partial index on SQLite and PostgreSQL; process_id makes it cover the inbox."""
-    return Index(
-        name, *columns, "process_id", postgresql_where=text(where), sqlite_where=text(where)
-    )
+from engine.store.inbox_indexes import candidate_indexes, open_task_indexes
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -154,12 +145,7 @@ class HumanTask(Base):
     """Projection of the READY user/manual tasks; the inbox reads only this table."""
 
     __tablename__ = "human_task"
-    __table_args__ = (
-        Index("ix_human_task_open", "status", "instance_id"),
-        # The inbox's (0010), of open tasks only: its queries say status = 'open' as a literal.
-        _partial("ix_human_task_open_lookup", OPEN_TASK, "id", "assignee", "created_at"),
-        _partial("ix_human_task_open_assignee", CLAIMED_TASK, "assignee", "created_at", "id"),
-    )
+    __table_args__ = (Index("ix_human_task_open", "status", "instance_id"), *open_task_indexes())
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the Spiff task id
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -190,8 +176,7 @@ class HumanTaskCandidate(Base):
     """One row per user who may act on an open human task: the inbox query joins it."""
 
     __tablename__ = "human_task_candidate"
-    # A person's open tasks as one index range (0010): rows of closed tasks are deleted.
-    __table_args__ = (Index("ix_human_task_candidate_user_task", "username", "task_id"),)
+    __table_args__ = candidate_indexes()  # a person's open tasks as one range (0010)
 
     task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
