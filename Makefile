@@ -30,9 +30,10 @@ frontend:
 
 setup: $(STAMP) $(COMPILED) frontend
 
+# Plain http on this machine: no Secure cookies, no HSTS (SOMEFLYT_ENV=development).
 run: setup
 	$(BIN)/someflyt init --demo
-	$(BIN)/someflyt up --port $(PORT)
+	SOMEFLYT_ENV=development $(BIN)/someflyt up --port $(PORT)
 
 test: setup
 	$(BIN)/ruff check .

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,9 +13,16 @@ from engine.bpmn.definitions import DefinitionCache
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
 from engine.delivery.notifications import OUTBOX_KEY
-from engine.errors import Conflict
+from engine.errors import Conflict, DatabaseUnavailable
 from engine.extensions import Registry, installed
-from engine.store.db import READ_ONLY, make_engine, make_session_factory
+from engine.store.anchoring import SESSION_INFO as AUDIT_KEY
+from engine.store.db import (
+    READ_ONLY,
+    is_conflict,
+    is_unavailable,
+    make_engine,
+    make_session_factory,
+)
 from engine.texts import processes
 
 
@@ -27,7 +34,8 @@ class Engine:
     ) -> None:
         self.settings = settings
         self.db = make_engine(settings.database_url)
-        self.sessions = make_session_factory(self.db)
+        # Every session carries the audit key, so each event it records is signed with it.
+        self.sessions = make_session_factory(self.db, {AUDIT_KEY: settings.audit_key})
         self.cache = cache or DefinitionCache()
         self.clock: Clock = clock or SystemClock()
         # The installed process packages, loaded (and checked) once, before any request.
@@ -53,17 +61,19 @@ class Engine:
                     session.flush()
                     queued = [message.id for message in session.info.pop(OUTBOX_KEY)]
         except StaleDataError as exc:
-            raise Conflict(
-                "Saka vart endra av nokon andre i same augneblink. Prøv igjen.", "concurrent_change"
-            ) from exc
+            raise _concurrent_change() from exc
         except IntegrityError as exc:
             raise Conflict(
                 f"Lagringa kom i konflikt med eksisterande data: {exc.orig}", "already_exists"
             ) from exc
-        except OperationalError as exc:  # a deadlock victim, or SQLite's busy timeout ran out
-            raise Conflict(
-                "Databasen var oppteken av ei anna endring. Prøv igjen.", "database_busy"
-            ) from exc
+        except DBAPIError as exc:
+            # Only a deadlock victim or a serialization failure is a conflict with another
+            # change (409); a server that is gone or stays busy is not (503, try again).
+            if is_conflict(exc):
+                raise _concurrent_change() from exc
+            if is_unavailable(exc):
+                raise DatabaseUnavailable() from exc
+            raise
         finally:
             session.close()
         if queued and self.on_outbox is not None:
@@ -76,12 +86,21 @@ class Engine:
         try:
             session.connection(execution_options={READ_ONLY: True})
             yield session
+        except DBAPIError as exc:
+            if is_unavailable(exc):
+                raise DatabaseUnavailable() from exc
+            raise
         finally:
-            session.rollback()
-            session.close()
+            session.close()  # rolls back; on a broken connection the pool only logs
 
     def dispose(self) -> None:
         self.db.dispose()
+
+
+def _concurrent_change() -> Conflict:
+    return Conflict(
+        "Saka vart endra av nokon andre i same augneblink. Prøv igjen.", "concurrent_change"
+    )
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Engine:

@@ -119,7 +119,24 @@ def working_days_after(moment: datetime, days: int) -> datetime:
     return wall.astimezone(UTC)
 
 
+# The centuries a case can concern: year 9999 would overflow the first due time added to it,
+# and year 1 does so on its way to UTC.
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+class MomentOutOfRange(ValueError):
+    """A well-formed moment outside 1900–2199."""
+
+
 def parse_moment(text: str) -> datetime:
-    """An ISO-8601 moment; a moment without a zone is taken as UTC."""
+    """An ISO-8601 moment; a moment without a zone is taken as UTC. ValueError for anything
+    else, and MomentOutOfRange (a ValueError) for one outside 1900–2199."""
     moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError as exc:  # year 1 east of Greenwich, year 9999 west of it
+        raise MomentOutOfRange(f"moment out of range: {text!r}") from exc
+    if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
+        raise MomentOutOfRange(f"moment out of range: {text!r}")
+    return moment

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.store.anchoring import load_key
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -60,6 +62,8 @@ class Settings:
     workflows_dir: Path
     base_url: str = "http://127.0.0.1:5000"  # links in e-mails
     mail: MailSettings = field(default_factory=MailSettings)
+    # Signs every audit event and checkpoint; never in the database (engine/store/anchoring.py).
+    audit_key: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -70,6 +74,7 @@ class Settings:
             workflows_dir=workflows,
             base_url=os.environ.get("SOMEFLYT_BASE_URL", cls.base_url).rstrip("/"),
             mail=MailSettings.from_env(),
+            audit_key=load_key(),
         )
 
 

@@ -43,6 +43,18 @@ class Conflict(SomeflytError):
     status = 409
 
 
+class DatabaseUnavailable(SomeflytError):
+    """The database does not answer (down, restarting, unreachable): nothing was saved, and the
+    same request may simply be sent again in a moment. Not a conflict: nobody changed anything."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Databasen svarar ikkje akkurat no. Prøv igjen om litt.", "database_unavailable"
+        )
+
+
 class TaskAlreadyCompleted(Conflict):
     def __init__(self, task_name: str, completed_by: str | None) -> None:
         who = completed_by or "systemet"

@@ -6,10 +6,7 @@ import argparse
 import getpass
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,10 @@ from engine.errors import SomeflytError
 from engine.people import directory
 from engine.people.demo import load_demo
 from engine.registers import connectors, replies
+from engine.store.anchoring import ensure_key
 from engine.store.migrate import upgrade_to_head
+from someflyt import audit_cli, supervise
+from someflyt.audit_cli import AuditBroken
 from someflyt.wiring import web_app
 
 EXIT_ERROR = 1
@@ -140,13 +140,6 @@ def cmd_timers_run(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     return fired, "\n".join(lines) or "Ingen timarar var forfalne."
 
 
-def cmd_audit_verify(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
-    result = services.verify_audit(eng)
-    if not result.ok:
-        raise AuditBroken(result.problem or "broken", vars(result))
-    return vars(result), f"ok ({result.events} hendingar)"
-
-
 def cmd_tokens_create(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     issued = connectors.create_token(eng, "cli", args.account, args.name, shell=True)
     text = (
@@ -190,13 +183,9 @@ def cmd_create_admin(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     return {"username": username}, f"Administrator {username} er oppretta."
 
 
-def _interrupt(*_: object) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; let the children end
-    raise KeyboardInterrupt
-
-
 def cmd_up(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
-    """Web, a Celery worker and beat together (the embedded `make run`); Ctrl-C stops all."""
+    """Web, a Celery worker and beat together (the embedded `make run`). A child that dies is
+    started again (someflyt.supervise); Ctrl-C or SIGTERM stops all."""
     eng.dispose()  # the children open their own connections
     celery = [sys.executable, "-m", "celery", "-A", "tasks.celery_app"]
     schedule = str(instance_folder() / "celerybeat-schedule")
@@ -216,28 +205,8 @@ def cmd_up(eng: Engine, args: argparse.Namespace) -> tuple[Any, str]:
     }
     env = os.environ.copy()
     env.setdefault("SOMEFLYT_BASE_URL", f"http://{args.host}:{args.port}")
-    children = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}
-    # SIGTERM (a service manager, `kill`) stops the children too, like Ctrl-C does.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while all(child.poll() is None for child in children.values()):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        for child in children.values():
-            child.wait(timeout=20)
-    stopped = {name: child.returncode for name, child in children.items()}
+    stopped = supervise.run(commands, env)
     return stopped, "Stoppa: " + ", ".join(f"{n} ({c})" for n, c in stopped.items())
-
-
-class AuditBroken(Exception):
-    def __init__(self, message: str, detail: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.detail = detail
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -317,12 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", required=True
     )
-    add("verify", cmd_audit_verify, "check the hash chain", audit)
+    audit_cli.add_commands(add, audit)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, eng: Engine | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "init" and eng is None:
+        ensure_key()  # before the engine reads it: init's own events are signed too
     eng = eng or bootstrap()
     try:
         result, text = args.handler(eng, args)

@@ -30,15 +30,18 @@ def broker_settings() -> dict[str, Any]:
             "broker_transport_options": {"socket_connect_timeout": 2, "socket_timeout": 5},
         }
     folder = Path(instance_folder() / "broker")
-    for sub in ("queue", "processed", "control"):
+    for sub in ("queue", "processed", "control", "bad"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "broker_url": "filesystem://",
+        # kombu's transport, with whole-file writes and unreadable messages set aside
+        "broker_transport": "tasks.filesystem_broker:Transport",
         "broker_transport_options": {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
+            "processed_folder": str(folder / "processed"),  # taken messages, until read
             "control_folder": str(folder / "control"),  # not the working directory
+            "bad_folder": str(folder / "bad"),  # messages no worker could read
             "store_processed": False,
         },
     }

@@ -14,6 +14,8 @@ from engine.cases import services
 from engine.cases.timers import TIMER_BATCH
 from engine.delivery import send as delivery
 from tasks.celery_app import SWEEP_SECONDS, app
+from tasks.handover import Handover
+from tasks.ledger import QueuedJobs
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,15 @@ def engine() -> Engine:
     return eng
 
 
+@cache
+def queued_jobs() -> QueuedJobs:
+    return QueuedJobs.from_env()
+
+
 @app.task(name="someflyt.deliver_notification", acks_late=True, reject_on_worker_lost=True)
 def deliver_notification(outbox_id: int) -> str:
-    return delivery.deliver(engine(), outbox_id)
+    # Its queued mark goes once the claim is decided: from then on the sweep may queue it again.
+    return delivery.deliver(engine(), outbox_id, taken=queued_jobs().unmark)
 
 
 @app.task(name="someflyt.sweep", acks_late=True, reject_on_worker_lost=True)
@@ -46,7 +54,8 @@ def sweep() -> dict[str, int]:
     """Plan the timers due before the next sweep (ETA jobs), share a backlog with helpers,
     advance the cases whose timers are due, a batch per transaction (FOR UPDATE SKIP LOCKED
     on PostgreSQL, so overlapping sweeps never fire one twice), and queue every notification
-    that is due or whose worker died."""
+    that is due or whose worker died — but not one whose job still waits in the broker
+    (tasks.ledger)."""
     eng = engine()
     now = eng.clock.now()
     horizon = now + timedelta(seconds=SWEEP_SECONDS * LOOKAHEAD_SWEEPS)
@@ -61,9 +70,8 @@ def sweep() -> dict[str, int]:
         log.warning("could not plan timer jobs (%s); the sweeps fire them", exc)
         planned, helpers = [], 0
     fired = services.fire_due_timers(eng, now)  # what these queue is handed over at their commit
-    due = delivery.queue_due(eng)
-    for outbox_id in due:
-        deliver_notification.delay(outbox_id)
+    due = delivery.queue_due(eng, waiting=queued_jobs().waiting)
+    publish(due)
     return {
         "timers": len(fired),
         "planned": sum(len(ids) for ids, _ in planned),
@@ -118,13 +126,21 @@ def helpers_for(due: int, batch: int = TIMER_BATCH, most: int = TIMER_HELPERS) -
     return max(0, min(most, math.ceil(due / batch) - 1))
 
 
+def publish(outbox_ids: list[int]) -> None:
+    """Queue one delivery job per id, each marked as waiting first (tasks.ledger)."""
+    if not outbox_ids:
+        return
+    queued_jobs().mark(outbox_ids)
+    # No connection retries here (kombu would otherwise keep the caller waiting seconds).
+    with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
+        for outbox_id in outbox_ids:
+            deliver_notification.apply_async((outbox_id,), retry=False, connection=connection)
+
+
+_HANDOVER = Handover(publish)
+
+
 def enqueue_deliveries(outbox_ids: list[int]) -> None:
-    """Hand fresh notifications to the broker right after their commit; if the broker is
-    down, the request still succeeds and the sweep delivers them later."""
-    try:
-        # No connection retries here (kombu would otherwise keep a request waiting seconds).
-        with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
-            for outbox_id in outbox_ids:
-                deliver_notification.apply_async((outbox_id,), retry=False, connection=connection)
-    except Exception as exc:  # any broker failure: the outbox row is the source of truth
-        log.warning("broker unavailable; notifications %s wait for the sweep: %s", outbox_ids, exc)
+    """Hand fresh notifications to the broker right after their commit, waiting a fifth of a
+    second at most (tasks.handover); whatever the broker did not take, the sweep delivers."""
+    _HANDOVER.submit(outbox_ids)

@@ -34,6 +34,8 @@ POSTGRES_URL = os.environ.get(
 )
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WORKFLOWS = PROJECT_ROOT / "workflows"
+# The tests' audit key: every event the test engine records is signed, as in production.
+AUDIT_KEY = b"test-audit-key-0123456789abcdef0123456789abcdef"
 
 
 def _psycopg_url(url: str) -> str:
@@ -97,7 +99,8 @@ def eng(
     database_url: str, clock: FixedClock, definition_cache: DefinitionCache
 ) -> Iterator[Engine]:
     """An engine on a clean database with the demo people and the workflows deployed."""
-    engine = Engine(Settings(database_url, WORKFLOWS), clock=clock, cache=definition_cache)
+    settings = Settings(database_url, WORKFLOWS, audit_key=AUDIT_KEY)
+    engine = Engine(settings, clock=clock, cache=definition_cache)
     with engine.transaction() as session:
         for table in reversed(Base.metadata.sorted_tables):
             session.execute(delete(table))

@@ -26,7 +26,11 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 
 def test_console_script_story_on_a_fresh_sqlite_database(tmp_path):
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "SOMEFLYT_INSTANCE": str(tmp_path / "instance"),  # where init makes the audit key
+    }
+    env.pop("SOMEFLYT_AUDIT_KEY", None)
     init = run(["init", "--demo", "--json"], env)
     assert init.returncode == 0, init.stderr
     assert json.loads(init.stdout)["demo_users_added"] == 16
@@ -97,6 +101,8 @@ def test_console_script_story_on_a_fresh_sqlite_database(tmp_path):
     assert "Konto oppretta" in shown.stdout and "task_completed" in shown.stdout
     verify = run(["audit", "verify"], env)
     assert (verify.returncode, verify.stdout.split()[0]) == (0, "ok")
+    assert (tmp_path / "instance" / "audit_key").stat().st_mode & 0o777 == 0o600
+    assert " 0 signerte" not in verify.stdout and "frå før nøkkelen" not in verify.stdout
 
 
 def test_invalid_form_exits_non_zero_with_the_field_messages(eng, capsys):

@@ -15,7 +15,7 @@ from engine.cases import services
 from engine.config import Settings
 from engine.errors import TaskAlreadyCompleted
 from engine.store.models import AuditEvent, UserRole
-from tests.conftest import WORKFLOWS, central_application
+from tests.conftest import AUDIT_KEY, WORKFLOWS, central_application
 
 ROUNDS = 5
 
@@ -29,7 +29,7 @@ def _race(
     barrier: Any,
     results: Any,
 ) -> None:
-    eng = Engine(Settings(url, Path(workflows)))
+    eng = Engine(Settings(url, Path(workflows), audit_key=AUDIT_KEY))  # as every process has it
     services.show_instance(eng, instance_id)  # warm up: connection and parsed definition
     barrier.wait()
     try:

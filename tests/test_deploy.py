@@ -234,13 +234,26 @@ def test_quoted_timer_or_expression_deploys(
     assert (result["version"], result["created"]) == (2, True)
 
 
-@pytest.mark.parametrize("text", ['"R3/PT1H"', "R3/PT1H"])
-def test_repeating_timer_is_rejected_until_it_can_be_scheduled(
-    eng: Engine, tmp_path: Path, text: str
+def test_repeating_timer_deploys(eng: Engine, tmp_path: Path) -> None:
+    folder = bad_copy(tmp_path, (REMINDER_TIMER, timer("timeCycle", '"R3/PT1H"')))
+    [result] = services.deploy_definitions(eng, [folder])
+    assert (result["version"], result["created"]) == (2, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("R3/PT1H", 'must be a quoted Python string, e.g. "R3/PT1H"'),
+        ('"PT1H"', "is not a repeating interval"),
+        ('"R3"', "is not a repeating interval"),
+    ],
+)
+def test_repeating_timer_must_be_a_quoted_interval(
+    eng: Engine, tmp_path: Path, text: str, hint: str
 ) -> None:
     folder = bad_copy(tmp_path, (REMINDER_TIMER, timer("timeCycle", text)))
     problem = only_problem(eng, folder)
-    assert "timeCycle" in problem and "not supported" in problem
+    assert "timeCycle" in problem and hint in problem, problem
     assert_located(problem, "decide_reminder", line_of(folder / BPMN, timer("timeCycle", text)))
 
 

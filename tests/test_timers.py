@@ -88,7 +88,7 @@ def test_a_broken_instance_is_parked_and_does_not_hold_up_other_timers(eng):
         eng,
         "account_application",
         "laerar.molde",
-        school_application(account_name="moldevgs", deputy="rektor.molde"),
+        school_application(account_name="moldevgs", deputy="laerar.kristiansund"),
     )
     with eng.transaction() as session:
         session.execute(

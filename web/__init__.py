@@ -16,6 +16,7 @@ from web import (
     api,
     auditing,
     auth,
+    bad_input,
     cases,
     connector_tokens,
     consents,
@@ -52,6 +53,7 @@ def create_app(engine: Engine | None = None, **overrides: object) -> Flask:
     errors.init_app(app)
     display.init_app(app)
     security.init_app(app)
+    bad_input.init_app(app)  # before the blueprints: their `<int:…>` routes use its converter
     for module in (
         auth,
         inbox,

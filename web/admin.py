@@ -60,6 +60,7 @@ def edit_user(username: str) -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = _person_form() | {"username": username}
+        values["password"] = request.form.get("password", "")  # empty: keep the current one
         try:
             changed = directory.update_user(engine(), current_user.username, username, values)
         except FormInvalid as exc:

@@ -13,12 +13,16 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from engine.errors import FormInvalid, SomeflytError, Unauthorized
+from engine.errors import DatabaseUnavailable, FormInvalid, SomeflytError, Unauthorized
 from engine.registers import connectors
+from engine.store.db import is_unavailable
 from engine.texts import translate
+from web.bad_input import MAX_JSON_DEPTH, TooDeep, json_body
+from web.errors import unavailable_headers
 from web.extensions import csrf, engine, limiter
 
 log = logging.getLogger(__name__)
@@ -57,7 +61,12 @@ def create_inquiry() -> ResponseReturnValue:
     request.max_content_length = MAX_BODY
     auth = request.authorization
     secret = auth.token if auth is not None and auth.type == "bearer" else None
-    payload = request.get_json(silent=True)  # None for malformed JSON: reported after auth
+    try:
+        payload = json_body()  # None for malformed JSON: reported after auth
+    except TooDeep:
+        code, params = "json_too_deep", {"limit": MAX_JSON_DEPTH}
+        errors = {"_body": {"code": code, "message": translate(code, params, API_LANG)}}
+        return _error(400, "invalid", "The inquiry has errors.", errors=errors)
     result = connectors.register_inbound_inquiry(engine(), secret or "", payload)
     path = url_for("cases.show", instance_id=result.instance_id)
     body = {
@@ -75,6 +84,9 @@ def create_inquiry() -> ResponseReturnValue:
 
 @bp.errorhandler(SomeflytError)
 def _someflyt_error(exc: SomeflytError) -> ResponseReturnValue:
+    if isinstance(exc, DatabaseUnavailable):
+        log.warning("api: database unavailable on %s: %s", request.path, exc.__cause__)
+        return _unavailable(exc)
     if exc.status >= 500:
         log.error("api: workflow failed on %s: %s", request.path, exc.message)
         return _error(500, "internal_error", "Something went wrong on our side; retry later.")
@@ -87,6 +99,23 @@ def _someflyt_error(exc: SomeflytError) -> ResponseReturnValue:
     response = _error(exc.status, exc.code or "error", exc.localized(API_LANG))
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = _challenge()
+    return response
+
+
+@bp.errorhandler(DBAPIError)
+def _database_error(exc: DBAPIError) -> ResponseReturnValue:
+    if is_unavailable(exc):
+        log.warning("api: database unavailable on %s: %s", request.path, exc)
+        return _unavailable(DatabaseUnavailable())
+    log.exception("api: database error on %s", request.path)
+    return _error(500, "internal_error", "Something went wrong on our side; retry later.")
+
+
+def _unavailable(exc: DatabaseUnavailable) -> Response:
+    """503 and Retry-After: the connector sends the same message again later (it is
+    idempotent by its message id)."""
+    response = _error(503, "database_unavailable", exc.localized(API_LANG))
+    response.headers.update(unavailable_headers())
     return response
 
 

@@ -23,7 +23,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from engine.errors import NotFound
-from engine.people import directory
+from engine.people import directory, sessions
 from engine.people.lanes import get_user, is_read_only
 from web.extensions import engine, limiter, login_manager
 from web.i18n import safe_next
@@ -53,8 +53,24 @@ class WebUser:
         return bool(self.roles & set(roles))
 
 
+# The key of the signed cookie that holds the server-side session's token.
+SESSION_TOKEN = "sid"
+
+
+def _limits() -> sessions.SessionLimits:
+    return current_app.config["SESSION_LIMITS"]
+
+
 @login_manager.user_loader
 def load_user(username: str) -> WebUser | None:
+    """The person of this request's session, if it is still open on the server (logout,
+    deactivation, a new password or the idle and age limits end it), else nobody."""
+    if not sessions.session_valid(engine(), session.get(SESSION_TOKEN), username, _limits()):
+        return None
+    return _person(username)
+
+
+def _person(username: str) -> WebUser | None:
     try:
         with engine().reading() as session:
             user = get_user(session, username)
@@ -108,7 +124,12 @@ def login() -> Any:
     if request.method == "POST":
         password = request.form.get("password", "")
         if username and password and directory.authenticate(engine(), username, password):
-            person = load_user(username)
+            person = _person(username)
+            assert person is not None  # authenticate checked that they are active
+            # A fresh session: nothing of the anonymous one carries over, the CSRF secret
+            # included (Flask-WTF makes a new one), and the server knows this one by its token.
+            session.clear()
+            session[SESSION_TOKEN] = sessions.open_session(engine(), username, _limits())
             login_user(person)
             session["lang"] = person.language  # the pages speak the person's chosen language
             return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
@@ -120,6 +141,11 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    sessions.end_session(engine(), session.get(SESSION_TOKEN))  # a copied cookie dies with it
+    chosen = session.get("lang")
     logout_user()
+    session.clear()
+    if chosen:
+        session["lang"] = chosen
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

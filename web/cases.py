@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from engine.cases import queries
+from web.bad_input import row_id
 from web.extensions import engine
 from web.forms_support import data_vocabulary
 from web.i18n import lang
@@ -26,7 +27,7 @@ def index() -> str:
     text = request.args.get("q", "")[:200]
     status = request.args.get("status", "")
     status = status if status in STATUSES else ""
-    account = request.args.get("account", type=int)
+    account = request.args.get("account", type=row_id)
     cases = queries.list_cases(
         engine(),
         current_user.username,

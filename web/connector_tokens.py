@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from engine.cases import services
 from engine.errors import FormInvalid
+from engine.forms.values import as_id
 from engine.registers import connectors
 from engine.registers.connectors import IssuedToken
 from web.auth import roles_required
@@ -39,11 +40,12 @@ def create() -> tuple[str, int]:
         "account_id": request.form.get("account_id", "").strip(),
         "name": request.form.get("name", "").strip(),
     }
-    if not values["account_id"].isdigit():
+    account_id = as_id(values["account_id"])
+    if account_id is None:
         return _page(values, {"account_id": _("Choose an account.")})
     try:
         issued = connectors.create_token(
-            engine(), current_user.username, int(values["account_id"]), values["name"]
+            engine(), current_user.username, account_id, values["name"]
         )
     except FormInvalid as exc:
         return _page(values, exc.messages(lang()))

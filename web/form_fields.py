@@ -8,6 +8,7 @@ hint, tied to the control.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +17,8 @@ from werkzeug.datastructures import MultiDict
 
 from engine.clock import OSLO
 from engine.forms.spec import FieldSpec, FormSpec
+from engine.forms.values import as_id
 
-# Long answers get a text area; short ones a line.
-_TEXTAREA_FROM = 300
 _RADIO_UP_TO = 4
 
 
@@ -95,7 +95,7 @@ def _widget(spec: FieldSpec) -> str:
         return "email"
     if spec.format == "uri":  # a link, however long it may be, is one line
         return "url"
-    if (spec.max_length or 0) >= _TEXTAREA_FROM:
+    if spec.multiline:  # long answers get a text area; short ones a line (engine/forms/spec.py)
         return "textarea"
     return "text"
 
@@ -130,11 +130,8 @@ def preselected(form: FormSpec, args: MultiDict[str, str]) -> dict[str, Any]:
     """Fields naming an account that a link may choose in advance, e.g. the account page's
     "register an inquiry" (`?account_id=7`). Only the choice is made; the person still sees
     it, may change it, and sends the form themselves."""
-    return {
-        spec.name: int(args[spec.name])
-        for spec in form.with_format("account")
-        if args.get(spec.name, "").isdigit()
-    }
+    chosen = {spec.name: as_id(args.get(spec.name, "")) for spec in form.with_format("account")}
+    return {name: value for name, value in chosen.items() if value is not None}
 
 
 def parse_submission(form: FormSpec, posted: MultiDict[str, str]) -> dict[str, Any]:
@@ -147,7 +144,7 @@ def parse_submission(form: FormSpec, posted: MultiDict[str, str]) -> dict[str, A
         elif spec.several:
             values = [v.strip() for raw in posted.getlist(name) for v in raw.split(",")]
             if spec.each.kind == "integer":  # e.g. several accounts
-                data[name] = [int(v) if v.lstrip("-").isdigit() else v for v in values if v]
+                data[name] = [_number(v) for v in values if v]
             else:
                 data[name] = [v for v in values if v]
         else:
@@ -157,10 +154,19 @@ def parse_submission(form: FormSpec, posted: MultiDict[str, str]) -> dict[str, A
             if spec.format == "date-time":
                 data[name] = _moment_from_local(value)
             elif spec.kind == "integer":
-                data[name] = int(value) if value.lstrip("-").isdigit() else value
+                data[name] = _number(value)
             else:
                 data[name] = value
     return data
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,40}")
+
+
+def _number(text: str) -> int | str:
+    """Digits as the integer they write; anything else ("²", 5,000 digits, "12a") as typed, for
+    the engine's type check to name (int() would take "١٢" and fail on "²")."""
+    return int(text) if _INTEGER.fullmatch(text) else text
 
 
 def _moment_from_local(text: str) -> str:
@@ -180,8 +186,8 @@ def local_input_value(value: Any) -> str:
     """An ISO moment as a datetime-local field shows it (Norwegian wall-clock time)."""
     try:
         moment = datetime.fromisoformat(str(value))
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(OSLO)
+    except (ValueError, OverflowError):  # year 1 or 9999 as typed: shown as typed
         return str(value or "")
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(OSLO)
     return moment.strftime("%Y-%m-%dT%H:%M")

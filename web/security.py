@@ -24,7 +24,11 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
+        if app.config.get("HSTS"):  # production (web/settings.py): HTTPS from here on
+            response.headers.setdefault("Strict-Transport-Security", app.config["HSTS"])
+        # (A 503 asks nobody who is signed in: that would read the database that is down.)
+        private = response.status_code == 503 or current_user.is_authenticated
+        if private and not request.path.startswith(PUBLIC_PREFIXES):
             # Case data is personal: a shared office PC must not show it from its cache.
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import instance_folder
+from engine.people.sessions import SessionLimits
 
 
 def web_config(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -17,14 +18,26 @@ def web_config(overrides: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def development() -> bool:
+    """SOMEFLYT_ENV=development (what `make run` sets): plain http on this machine. Anything
+    else is production: cookies only over HTTPS, and HSTS."""
+    return os.environ.get("SOMEFLYT_ENV", "production") == "development"
+
+
 def _defaults() -> dict[str, Any]:
+    secure = not development()
     return {
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SOMEFLYT_SECURE_COOKIES", "") == "1",
-        "REMEMBER_COOKIE_SECURE": os.environ.get("SOMEFLYT_SECURE_COOKIES", "") == "1",
+        # Browsers keep Secure cookies on http://localhost too, so compose works as it is.
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
+        # Strict-Transport-Security on every response: browsers then use HTTPS only.
+        "HSTS": "max-age=31536000; includeSubDomains" if secure else None,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a long application form must not expire mid-way
+        # Sessions live on the server (engine/people/sessions.py): idle and age limits.
+        "SESSION_LIMITS": SessionLimits.from_env(),
         "RATELIMIT_STORAGE_URI": os.environ.get("SOMEFLYT_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down must not stop logins: count in memory until it is back.

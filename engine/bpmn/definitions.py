@@ -15,22 +15,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import texts
+from engine.bpmn import calls
 from engine.bpmn.deployed import latest_definitions
 from engine.bpmn.elements import (
-    ASSIGNEE_FROM_PROPERTY,
-    BPMN_NS,
-    DUE_FROM_PROPERTY,
-    DUE_PROPERTY,
     FORM_PROPERTY,
     NS,
-    READY_TEMPLATE_PROPERTY,
-    SEPARATE_FROM_PROPERTY,
     decision_references,
     element_line,
     parse_xml,
     properties,
 )
 from engine.bpmn.parsing import ParsedBundle, parse_bundle, schema_problems
+from engine.bpmn.task_meta import task_meta
 from engine.bpmn.validation import check_bpmn
 from engine.errors import DefinitionInvalid, NotFound
 from engine.forms.spec import FormSpec, parse_form
@@ -81,10 +77,13 @@ def collect_bundles(paths: list[Path]) -> list[Bundle]:
             problems.append(f"{path}: not a .bpmn file or a folder of them")
     if not bpmn_files and not problems:
         problems.append(f"no .bpmn files in {', '.join(map(str, paths))}")
-    bundles: list[Bundle] = []
+    by_folder: dict[Path, list[Path]] = {}
     for bpmn in bpmn_files:
+        by_folder.setdefault(bpmn.parent, []).append(bpmn)
+    bundles: list[Bundle] = []
+    for folder, requested in by_folder.items():
         try:
-            bundles += _bundles_for(bpmn)
+            bundles += _folder_bundles(folder, requested)
         except DefinitionInvalid as exc:
             problems += exc.problems
     if problems:
@@ -92,47 +91,84 @@ def collect_bundles(paths: list[Path]) -> list[Bundle]:
     return bundles
 
 
-def _bundles_for(bpmn: Path) -> list[Bundle]:
-    folder = bpmn.parent
-    content = bpmn.read_bytes()
-    root, problems = parse_xml(bpmn.name, content)
-    if root is None:
+def _folder_bundles(folder: Path, requested: list[Path]) -> list[Bundle]:
+    """The bundles of the requested .bpmn files of one process folder; each takes in the
+    files of the folder its call activities call (engine.bpmn.calls)."""
+    problems: list[str] = []
+    contents: dict[str, bytes] = {}
+    roots: dict[str, etree._Element] = {}
+    wanted = {path.name for path in requested}
+    for path in sorted(set(folder.glob("*.bpmn")) | set(requested)):
+        content = path.read_bytes()
+        root, xml_problems = parse_xml(path.name, content)
+        if root is None:
+            problems += xml_problems if path.name in wanted else []
+            continue
+        contents[path.name], roots[path.name] = content, root
+    processes = calls.executable_processes(roots)
+    closures = {
+        process_id: calls.called_closure(process_id, processes)
+        for process_id, each in processes.items()
+        if each.file in wanted
+    }
+    needed = wanted | {processes[c].file for closure in closures.values() for c in closure}
+    problems += calls.duplicate_processes({n: r for n, r in roots.items() if n in needed})
+    problems += calls.missing_called({i: p for i, p in processes.items() if p.file in needed})
+    # The notification texts of the processes beside this one, and the engine's general ones.
+    templates = texts.templates(texts.ProcessTexts(folder.parent))
+    resources: dict[str, dict[str, bytes]] = {}
+    for name in sorted(needed & set(roots)):
+        resources[name], found = _resources(name, roots[name], folder)
+        problems += found + schema_problems(name, roots[name])
+        problems += check_bpmn(
+            name, roots[name], {name: contents[name]} | resources[name], templates
+        )
+    for name in sorted(wanted & set(roots)):
+        problems += [
+            f"{name}: line {process.sourceline}: an executable process needs an id"
+            for process in roots[name].findall("bpmn:process", NS)
+            if process.get("isExecutable", "true").lower() == "true" and not process.get("id")
+        ]
+    if problems:
         raise DefinitionInvalid(problems)
-    files: dict[str, bytes] = {bpmn.name: content}
-    problems += _add_decisions(bpmn.name, root, folder, files)
+    called = calls.called_by_others(processes)
+    bundles = []
+    for process_id, closure in closures.items():
+        main = processes[process_id]
+        files: dict[str, bytes] = {}
+        for file in dict.fromkeys([main.file] + [processes[c].file for c in closure]):
+            files |= {file: contents[file]} | resources[file]
+        _parse_with_spiff(main.file, roots[main.file], process_id, files)
+        meta = task_meta(main.process, [processes[c].process for c in closure])
+        if process_id in called and properties(main.process).get("startable") != "true":
+            meta["startable"] = False  # it serves the processes that call it
+        bundles.append(
+            Bundle(
+                process_id=process_id,
+                name=main.process.get("name") or process_id,
+                files={name: data.decode("utf-8") for name, data in files.items()},
+                task_meta=meta,
+            )
+        )
+    for name in sorted(wanted & set(roots)):
+        if not any(processes[i].file == name for i in closures):
+            problems.append(f"{name}: no executable process")
+    if problems:
+        raise DefinitionInvalid(problems)
+    return bundles
+
+
+def _resources(name: str, root: etree._Element, folder: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The decision tables and form files one diagram uses, and what is missing of them."""
+    files: dict[str, bytes] = {}
+    problems = _add_decisions(name, root, folder, files)
     for form in sorted(
         {p[FORM_PROPERTY] for p in map(properties, root.iter()) if FORM_PROPERTY in p}
     ):
         form_path = folder / form
         if form_path.is_file() and form_path.resolve().is_relative_to(folder.resolve()):
             files[form] = form_path.read_bytes()
-    problems += schema_problems(bpmn.name, root)
-    # The notification texts of the processes beside this one, and the engine's general ones.
-    templates = texts.templates(texts.ProcessTexts(folder.parent))
-    problems += check_bpmn(bpmn.name, root, files, templates)
-    if problems:
-        raise DefinitionInvalid(problems)
-    bundles = []
-    for process in root.findall("bpmn:process", NS):
-        if process.get("isExecutable", "true").lower() != "true":
-            continue
-        process_id = process.get("id")
-        if process_id is None:
-            raise DefinitionInvalid(
-                [f"{bpmn.name}: line {process.sourceline}: an executable process needs an id"]
-            )
-        _parse_with_spiff(bpmn.name, root, process_id, files)
-        bundles.append(
-            Bundle(
-                process_id=process_id,
-                name=process.get("name") or process_id,
-                files={name: data.decode("utf-8") for name, data in files.items()},
-                task_meta=_task_meta(process),
-            )
-        )
-    if not bundles:
-        raise DefinitionInvalid([f"{bpmn.name}: no executable process"])
-    return bundles
+    return files, problems
 
 
 def _add_decisions(
@@ -190,59 +226,6 @@ def _parse_with_spiff(
                 else f"{name}: {problem}"
             )
         raise DefinitionInvalid(located) from exc
-
-
-def _task_meta(process: etree._Element) -> dict[str, Any]:
-    lanes = {
-        ref.text.strip(): lane.get("name")
-        for lane in process.iter(f"{{{BPMN_NS}}}lane")
-        for ref in lane.findall("bpmn:flowNodeRef", NS)
-        if ref.text
-    }
-    elements: dict[str, Any] = {}
-    start_form = None
-    for element in process:
-        element_id = element.get("id")
-        if not isinstance(element.tag, str) or element_id is None:
-            continue
-        kind = etree.QName(element).localname
-        if kind in ("laneSet", "sequenceFlow", "documentation", "extensionElements"):
-            continue
-        props = properties(element)
-        doc = element.find("bpmn:documentation", NS)
-        elements[element_id] = {
-            "type": kind,
-            "name": element.get("name") or element_id,
-            "lane": lanes.get(element_id),
-            "documentation": (doc.text or "").strip() if doc is not None else None,
-            "form": props.get(FORM_PROPERTY),
-            "due_in": props.get(DUE_PROPERTY),
-            "due_from": props.get(DUE_FROM_PROPERTY),
-            "separate_from": props.get(SEPARATE_FROM_PROPERTY),
-            "assignee_from": props.get(ASSIGNEE_FROM_PROPERTY),
-            "ready_template": props.get(READY_TEMPLATE_PROPERTY),
-        }
-        if kind == "startEvent" and props.get(FORM_PROPERTY):
-            start_form = props[FORM_PROPERTY]
-    doc = process.find("bpmn:documentation", NS)
-    process_props = properties(process)
-    return {
-        "elements": elements,
-        "start_form": start_form,
-        "title_template": process_props.get("titleTemplate"),
-        "business_key_template": process_props.get("businessKeyTemplate"),
-        # Roles that may start the process by hand (all when empty), and a BPMN message that
-        # starts it (or joins its running case) when another case throws it.
-        "startable_by": sorted(
-            role.strip() for role in (process_props.get("startableBy") or "").split(",") if role
-        ),
-        "start_message": process_props.get("startMessage"),
-        "starter_acts": process_props.get("starterActs") == "true",
-        # startable="false": only the engine starts it (a photo's removal when a consent is
-        # withdrawn, G11); it is not offered under Start ny sak.
-        "startable": process_props.get("startable", "true") != "false",
-        "documentation": (doc.text or "").strip() if doc is not None else None,
-    }
 
 
 def deploy_bundles(

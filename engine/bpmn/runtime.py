@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -24,14 +24,25 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.task import Task, TaskState
+from SpiffWorkflow.task import TaskState
 
+from engine.bpmn.catching import (
+    message_definition,
+    pending_timers,
+    refresh_conditions,
+    settle,
+)
 from engine.bpmn.parsing import ParsedBundle, spiff_message
 from engine.bpmn.scripting import RecordingScriptEngine, ServiceCall
 from engine.bpmn.serialization import dump_state
 from engine.errors import WorkflowFailed
 
-HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask"})
+# A plain bpmn:task (Spiff's NoneTask) is a manual task of its lane: someone marks it done.
+HUMAN_TASK_TYPES = frozenset({"UserTask", "ManualTask", "NoneTask"})
+
+# Repetitions of timers (timeCycle) one call fires at most: a sweep that comes late catches up
+# on what fell due meanwhile, and the next sweep goes on where this one stopped.
+MAX_TIMER_ROUNDS = 50
 
 # --- clock -----------------------------------------------------------------------------------
 # SpiffWorkflow's timers read `datetime.now(timezone.utc)` from their own module. We give that
@@ -132,48 +143,47 @@ def complete_task(
 
 
 def fire_timers(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
-    before = _waiting_timer_ids(workflow)
-    snapshot = _advance(workflow, now)  # its refresh fires what is due
-    after = _waiting_timer_ids(workflow)
-    snapshot.fired_timers = sorted(
-        element for task_id, element in before.items() if task_id not in after
-    )
+    """Fire every timer due at `now`; a repeating one once for each repetition due."""
+    fired: list[str] = []
+    engine: RecordingScriptEngine = workflow.script_engine
+    calls: list[ServiceCall] = []
+    messages: list[ThrownMessage] = []
+    for _round in range(MAX_TIMER_ROUNDS):
+        due = [timer for timer in pending_timers(workflow) if timer.due <= now]
+        snapshot = _advance(workflow, now)  # its refresh fires what is due
+        calls += engine.calls
+        messages += snapshot.messages
+        after = {timer.task_id: timer for timer in pending_timers(workflow)}
+        this_round = [
+            timer.element_id
+            for timer in due
+            for _ in range(timer.repetitions_until(after.get(timer.task_id)))
+        ]
+        fired += this_round
+        if not this_round or not any(timer.due <= now for timer in after.values()):
+            break
+    snapshot.fired_timers = sorted(fired)
+    snapshot.service_calls, snapshot.messages = calls, messages
     return snapshot
 
 
 def deliver_message(
     workflow: BpmnWorkflow, name: str, payload: Any, now: datetime
 ) -> Snapshot | None:
-    """Give a message to the event waiting for it; None if nothing in the workflow waits."""
-    waiting = [
-        task
-        for task in workflow.get_tasks(state=TaskState.WAITING)
-        if isinstance(getattr(task.task_spec, "event_definition", None), MessageEventDefinition)
-        and task.task_spec.event_definition.name == name
-    ]
-    if not waiting:
+    """Give a message to the event waiting for it (a catch event, an event-based gateway,
+    or the start of an event subprocess); None if nothing in the workflow waits for it."""
+    definition = None if workflow.is_completed() else message_definition(workflow, name)
+    if definition is None:
         return None
     # The waiting task's own definition, so the parser's variant (and its variable) matches.
-    event = BpmnEvent(waiting[0].task_spec.event_definition, payload=payload)
+    event = BpmnEvent(definition, payload=payload)
     try:
         with engine_time(now):
             workflow.send_event(event)
+            settle(workflow)
     except SpiffWorkflowException as exc:
         raise WorkflowFailed(spiff_message(exc)) from exc
     return _advance(workflow, now)
-
-
-def _waiting_timer_ids(workflow: BpmnWorkflow) -> dict[str, str]:
-    return {
-        str(task.id): task.task_spec.bpmn_id
-        for task in workflow.get_tasks(state=TaskState.WAITING)
-        if _is_timer(task)
-    }
-
-
-def _is_timer(task: Task) -> bool:
-    event_definition = getattr(task.task_spec, "event_definition", None)
-    return isinstance(event_definition, spiff_timer.TimerEventDefinition)
 
 
 def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
@@ -182,10 +192,15 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
     try:
         with engine_time(now):
             workflow.do_engine_steps()
+            settle(workflow)
         with engine_time(now + _AT_DUE_TIME):
-            workflow.refresh_waiting_tasks()
+            workflow.refresh_timers()
+            refresh_conditions(workflow)
+            settle(workflow)
         with engine_time(now):
             workflow.do_engine_steps()
+            while settle(workflow):  # an event subprocess ended: what follows it may run
+                workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
         raise WorkflowFailed(spiff_message(exc)) from exc
     # Taken (and so emptied) before the state is saved: the saved state keeps Spiff's pending
@@ -195,9 +210,11 @@ def _advance(workflow: BpmnWorkflow, now: datetime) -> Snapshot:
         for event in workflow.get_events()
         if isinstance(event.event_definition, MessageEventDefinition)
     ]
+    # is_completed() marks the workflow completed when it finds it so: ask before saving.
+    completed = workflow.is_completed()
     return Snapshot(
         state=dump_state(workflow),
-        completed=workflow.is_completed(),
+        completed=completed,
         outcome=_outcome(workflow),
         ready=ready_human_tasks(workflow),
         next_timer_at=next_timer_at(workflow),
@@ -247,20 +264,10 @@ def task_data(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
     return dict(workflow.get_task_from_id(UUID(task_id)).data)
 
 
-# Spiff's names for timers; a timeDate one ("TimeDateEventDefinition") does not end in "Timer…".
-_TIMER_EVENT_TYPES = frozenset(
-    {"TimerEventDefinition", "TimeDateEventDefinition", "DurationTimerEventDefinition"}
-)
-
-
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
-    due: list[datetime] = []
-    for event in workflow.waiting_events():
-        if event.event_type in _TIMER_EVENT_TYPES and isinstance(event.value, str):
-            try:
-                due.append(datetime.fromisoformat(event.value).astimezone(UTC))
-            except ValueError:
-                continue
+    """When the next timer is due: any waiting timer's, an event-based gateway's and the next
+    repetition of a repeating one's included (engine.bpmn.catching)."""
+    due = [timer.due for timer in pending_timers(workflow)]
     return min(due) if due else None
 
 

@@ -7,6 +7,7 @@ share with deployment are engine.bpmn.elements.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Collection, Mapping
 
@@ -31,12 +32,20 @@ from engine.bpmn.expression_checks import (
     check_expression,
     check_process_expressions,
 )
+from engine.bpmn.flow_checks import check_flows
 from engine.cases.effects import known_operators
 from engine.clock import check_duration
 from engine.errors import DefinitionInvalid
 from engine.extensions import installed
 from engine.forms.spec import FieldSpec, FormSpec, load_form_file
 from engine.texts import LANGUAGES
+
+# The elements a person completes: a plain bpmn:task is a manual task of its lane.
+HUMAN_TASK_KINDS = ("userTask", "manualTask", "task")
+
+# A repeating interval as a timeCycle's value: R<repetitions>/<duration>, with a start or
+# an end moment where it has three parts; "R/…" repeats without end.
+_CYCLE = re.compile(r"^R\d*/[^/]+(/[^/]+)?$")
 
 # An ISO-8601 duration, date-time or repeating interval written without quotes.
 _BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
@@ -68,6 +77,7 @@ def _check_process(
     problems: list[str] = []
     if not process.findall("bpmn:startEvent", NS):
         problems.append(f"{where(name, process)}: the process has no start event")
+    problems += check_flows(name, process)
     problems += _check_gateways(name, process)
     problems += _check_timers(name, process)
     problems += check_process_expressions(name, process)
@@ -100,7 +110,7 @@ def _check_separate_from(name: str, process: etree._Element) -> list[str]:
     """separateFrom must name a user or manual task of the same process."""
     human = {
         element_id
-        for kind in ("userTask", "manualTask")
+        for kind in HUMAN_TASK_KINDS
         for element in process.iter(f"{{{BPMN_NS}}}{kind}")
         if (element_id := element.get("id")) is not None
     }
@@ -166,7 +176,7 @@ def _check_human_tasks(name: str, process: etree._Element) -> list[str]:
     """Every person's task sits in a lane (who may act), and its due time is a duration."""
     in_lanes = {(ref.text or "").strip() for ref in process.iter(f"{{{BPMN_NS}}}flowNodeRef")}
     problems = []
-    for task in process.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
+    for task in process.iter(*(f"{{{BPMN_NS}}}{kind}" for kind in HUMAN_TASK_KINDS)):
         if task.get("id") not in in_lanes:
             problems.append(f"{where(name, task)}: a human task must be in a lane")
     for element in process.iter():
@@ -210,14 +220,7 @@ def _check_timers(name: str, process: etree._Element) -> list[str]:
     problems = []
     for definition in process.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
         event = _parent(definition)
-        cycle = definition.find("bpmn:timeCycle", NS)
-        if cycle is not None:  # next_timer_at cannot schedule repeating timers yet
-            problems.append(
-                f"{where(name, event)}: line {cycle.sourceline}: repeating timers "
-                f"(timeCycle) are not supported yet; use a timeDuration or timeDate"
-            )
-            continue
-        for kind in ("timeDuration", "timeDate"):
+        for kind in ("timeDuration", "timeDate", "timeCycle"):
             node = definition.find(f"bpmn:{kind}", NS)
             if node is None:
                 continue
@@ -234,7 +237,23 @@ def _check_timers(name: str, process: etree._Element) -> list[str]:
                 )
             else:
                 problems += check_expression(name, event, text, f"timer {kind}")
+                problems += _check_cycle(name, event, node) if kind == "timeCycle" else []
     return problems
+
+
+def _check_cycle(name: str, event: etree._Element, node: etree._Element) -> list[str]:
+    """A timeCycle written as a string literal must be a repeating interval (R3/PT1H)."""
+    try:
+        value = ast.literal_eval((node.text or "").strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return []  # an expression: its value is known when the timer starts
+    if isinstance(value, str) and _CYCLE.match(value.strip().upper()):
+        return []
+    return [
+        f"{where(name, event)}: line {node.sourceline}: timer timeCycle {value!r} is not a "
+        f'repeating interval, e.g. "R3/PT1H" (three times, an hour apart) or "R/P1D" '
+        f"(every day)"
+    ]
 
 
 def _check_lanes(name: str, process: etree._Element) -> list[str]:

@@ -31,11 +31,11 @@ from engine.store.models import (
 
 
 def _ensure_may_view(session: Session, user: User, instance_id: int) -> ProcessInstance:
+    """The case, for someone who may see it. One they may not see is answered exactly as one
+    that does not exist: case numbers are sequential, and a 403 would say which exist."""
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
+    if instance is None or not may_view_case(session, user, instance_id):
         raise NotFound(f"Ukjend sak: {instance_id}", "unknown_case")
-    if not may_view_case(session, user, instance_id):
-        raise PermissionDenied("Du har ikkje tilgang til denne saka.", "not_your_case")
     return instance
 
 

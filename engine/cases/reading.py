@@ -14,6 +14,7 @@ from engine.errors import (
 )
 from engine.people.lanes import get_user
 from engine.store import audit
+from engine.store.anchoring import Checkpoint
 from engine.store.models import (
     Account,
     HumanTask,
@@ -144,9 +145,17 @@ def list_accounts(eng: Engine) -> list[dict[str, Any]]:
         ]
 
 
-def verify_audit(eng: Engine) -> audit.VerifyResult:
+def verify_audit(eng: Engine, checkpoint: Checkpoint | None = None) -> audit.VerifyResult:
+    """The chain, each event's signature with the installation's audit key, and, given a
+    checkpoint an auditor kept, that the chain still holds the head it saw."""
     with eng.reading() as session:
-        return audit.verify(session)
+        return audit.verify(session, eng.settings.audit_key, checkpoint)
+
+
+def audit_checkpoint(eng: Engine) -> Checkpoint:
+    """A signed statement of the audit chain's head now (raises audit.CannotCheckpoint)."""
+    with eng.reading() as session:
+        return audit.checkpoint(session, eng.settings.audit_key, eng.clock.now())
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -55,6 +55,9 @@ from engine.cases.permissions import (
     why_may_not_act as why_may_not_act,
 )
 from engine.cases.reading import (
+    audit_checkpoint as audit_checkpoint,
+)
+from engine.cases.reading import (
     list_accounts as list_accounts,
 )
 from engine.cases.reading import (

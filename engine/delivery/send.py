@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,20 +55,25 @@ def _due(now: datetime) -> ColumnElement[bool]:
     return or_(pending, abandoned)
 
 
-def queue_due(eng: Engine, limit: int = 500) -> list[int]:
+def queue_due(
+    eng: Engine, limit: int = 500, waiting: Callable[[list[int]], set[int]] | None = None
+) -> list[int]:
     """The rows the sweep should hand to the broker now, marked so the next sweeps skip them
-    while they wait their turn (until the lease time; after that a lost job is queued again)."""
+    while they wait their turn (until the lease time; after that a lost job is queued again).
+
+    `waiting` names those of the pending rows whose job is known to wait in the broker still (a
+    backlog longer than the lease): they are not queued a second time, only looked at again
+    after another lease. An abandoned claim is always queued again: its job was taken."""
     now = eng.clock.now()
     with eng.transaction() as session:
-        ids = list(
-            session.scalars(
-                select(OutboxMessage.id)
-                .where(_due(now))
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
+        rows = session.execute(
+            select(OutboxMessage.id, OutboxMessage.status)
+            .where(_due(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        ids = [row.id for row in rows]
         if ids:
             # An abandoned claim (its worker died) becomes pending again, queued like the rest.
             session.execute(
@@ -78,12 +84,21 @@ def queue_due(eng: Engine, limit: int = 500) -> list[int]:
                     lease_until=now + timedelta(seconds=eng.settings.mail.lease_seconds),
                 )
             )
-        return ids
+        pending = [row.id for row in rows if row.status == "pending"]
+        still_queued = waiting(pending) if waiting and pending else set()
+        return [i for i in ids if i not in still_queued]
 
 
-def deliver(eng: Engine, outbox_id: int) -> str:
-    """Send one notification if it is still due; returns what happened (for logs and tests)."""
-    claim = _claim(eng, outbox_id)
+def deliver(eng: Engine, outbox_id: int, taken: Callable[[int], None] | None = None) -> str:
+    """Send one notification if it is still due; returns what happened (for logs and tests).
+
+    `taken` is told once the claim is decided (tasks.ledger clears the job's queued mark then:
+    before the claim the row looks abandoned to no sweep, after it the row is "sending")."""
+    try:
+        claim = _claim(eng, outbox_id)
+    finally:
+        if taken is not None:
+            taken(outbox_id)
     if claim is None:
         return "skipped"
     try:

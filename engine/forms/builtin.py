@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from engine.cases.visibility import may_view_case
 from engine.forms.context import Errors, FormContext, is_empty
+from engine.forms.values import as_id
 from engine.people.lanes import resolve_rule
 from engine.store.models import Account, Unit
 
@@ -37,7 +38,9 @@ def case_visible_to_actor(data: dict[str, Any], ctx: FormContext) -> Errors:
     themselves; an unknown number gets the same answer, so nothing is revealed."""
     case_id = data.get("case_id")
     if is_empty(case_id) or (
-        isinstance(case_id, int) and may_view_case(ctx.session, ctx.actor, case_id)
+        isinstance(case_id, int)
+        and as_id(case_id) is not None  # a larger number names no case
+        and may_view_case(ctx.session, ctx.actor, case_id)
     ):
         return {}
     return {"case_id": ("case_not_visible", {"value": case_id})}

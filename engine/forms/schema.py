@@ -22,8 +22,9 @@ from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from sqlalchemy.orm import Session
 
-from engine.clock import parse_moment
+from engine.clock import MomentOutOfRange, parse_moment
 from engine.forms.context import Errors
+from engine.forms.values import as_id
 from engine.registers import consent_photos, replies
 from engine.store.models import Account, Unit, User
 
@@ -53,9 +54,15 @@ def _is_moment(value: str) -> bool:
     return True
 
 
-def _text_format(test: Callable[[Session, str], bool]) -> Callable[[Session, Any], bool]:
+# A format's test: (session, the username of who submits, or None, the value) -> bool. Who
+# submits matters for references to records only some may see (a consent of another school):
+# one they may not see is answered exactly as one that does not exist.
+FormatTest = Callable[[Session, str | None, Any], bool]
+
+
+def _text_format(test: Callable[[Session, str], bool]) -> FormatTest:
     """A format of text values; other values pass it, since `type` is what refuses them."""
-    return lambda session, value: not isinstance(value, str) or test(session, value)
+    return lambda session, _who, value: not isinstance(value, str) or test(session, value)
 
 
 def _active_user(session: Session, value: str) -> bool:
@@ -68,16 +75,20 @@ def _active_unit(session: Session, value: str) -> bool:
     return unit is not None and unit.active
 
 
-def _active_account(session: Session, value: Any) -> bool:
-    """Accounts are named by their id: anything but an integer names none."""
-    if not isinstance(value, int) or isinstance(value, bool):
+def _active_account(session: Session, _who: str | None, value: Any) -> bool:
+    """Accounts are named by their id: anything but an integer (an id's) names none."""
+    if isinstance(value, str) or as_id(value) is None:
         return False
     account = session.get(Account, value)
     return account is not None and account.status == "active"
 
 
+def _visible_consent(session: Session, who: str | None, value: Any) -> bool:
+    return not isinstance(value, str) or consent_photos.consent_visible(session, who, value)
+
+
 class Format(NamedTuple):
-    check: Callable[[Session, Any], bool]
+    check: FormatTest
     code: str  # the message code of a value that breaks it
     names_value: bool  # whether the message quotes the value
 
@@ -90,16 +101,17 @@ FORMATS: dict[str, Format] = {
     "unit": Format(_text_format(_active_unit), "unknown_unit", True),
     "account": Format(_active_account, "unknown_account_value", True),
     "saved_reply": Format(_text_format(replies.is_selectable), "saved_reply_inactive", True),
-    "consent": Format(_text_format(consent_photos.consent_exists), "unknown_consent_value", True),
+    "consent": Format(_visible_consent, "unknown_consent_value", True),
 }
 
 
-def format_checker(session: Session) -> FormatChecker:
-    """Our formats, bound to the session of one validation (built per validation: a handful
-    of dictionary entries, so cheaper than sharing one checker across threads)."""
+def format_checker(session: Session, who: str | None = None) -> FormatChecker:
+    """Our formats, bound to the session of one validation and who submits (built per
+    validation: a handful of dictionary entries, so cheaper than sharing one checker across
+    threads)."""
     checker = FormatChecker(formats=())
     for name, fmt in FORMATS.items():
-        checker.checks(name)(partial(fmt.check, session))
+        checker.checks(name)(partial(fmt.check, session, who))
     return checker
 
 
@@ -142,6 +154,8 @@ def _code(error: ValidationError) -> tuple[str, dict[str, Any]] | None:
     if keyword == "enum":
         assert isinstance(value, Iterable)  # an enum error carries the schema's enum array
         return ("enum", {"choices": ", ".join(map(str, value))})
+    if keyword == "format" and value == "date-time" and _out_of_range(error.instance):
+        return ("date_time_range", {"value": error.instance})
     if keyword == "format" and value in FORMATS:
         fmt = FORMATS[value]
         return (fmt.code, {"value": error.instance} if fmt.names_value else {})
@@ -154,6 +168,16 @@ def _code(error: ValidationError) -> tuple[str, dict[str, Any]] | None:
 
 # Which of a field's errors it reports: the first in this order, as the form reads best (a
 # wrong type before a wrong length); an array's own rules before those of its items.
+def _out_of_range(value: Any) -> bool:
+    try:
+        parse_moment(value)
+    except MomentOutOfRange:
+        return True
+    except (TypeError, ValueError):
+        return False
+    return False
+
+
 _ORDER: tuple[str, ...] = ("type", "enum", "minLength", "maxLength", "x-minWords", "format")
 _ORDER += ("minItems", "uniqueItems", "items")
 
@@ -168,11 +192,17 @@ def _rank(error: ValidationError) -> tuple[int, tuple[Any, ...], int]:
     return position(outer), tuple(error.absolute_path)[1:], position(str(error.validator))
 
 
-def field_errors(schema: Mapping[str, Any], values: Mapping[str, Any], session: Session) -> Errors:
-    """Check the non-empty `values` of a form; at most one error per field, on the field
-    (an item of an array reports on its array). A validator is built per call (microseconds:
-    jsonschema compiles nothing), since its format checker holds this call's session."""
-    checking = FormValidator(dict(schema), format_checker=format_checker(session))
+def field_errors(
+    schema: Mapping[str, Any],
+    values: Mapping[str, Any],
+    session: Session,
+    who: str | None = None,
+) -> Errors:
+    """Check the non-empty `values` of a form submitted by `who`; at most one error per
+    field, on the field (an item of an array reports on its array). A validator is built per
+    call (microseconds: jsonschema compiles nothing), since its format checker holds this
+    call's session."""
+    checking = FormValidator(dict(schema), format_checker=format_checker(session, who))
     errors: Errors = {}
     by_field: dict[str, list[ValidationError]] = {}
     for error in checking.iter_errors(dict(values)):
@@ -197,7 +227,7 @@ def _closed_account(session: Session, error: tuple[str, dict[str, Any]]) -> tupl
     """An account that exists but is closed (A1) is said to be closed, not unknown."""
     code, params = error
     value = params.get("value")
-    if code != "unknown_account_value" or not isinstance(value, int) or isinstance(value, bool):
+    if code != "unknown_account_value" or isinstance(value, str) or as_id(value) is None:
         return error
     account = session.get(Account, value)
     if account is None:
@@ -213,6 +243,7 @@ def _closed_account(session: Session, error: tuple[str, dict[str, Any]]) -> tupl
 _COUNT = {"type": "integer", "minimum": 0}
 _TEXT = {"type": "string"}
 _NAMES = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+_DURATION = {"type": "string", "pattern": r"^P(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$"}
 # What one value may say of itself: a field's own, or each item's of an array field.
 _VALUE = {
     "type": {"enum": list(FIELD_TYPES)},
@@ -277,6 +308,13 @@ FORM_META_SCHEMA: dict[str, Any] = {
                 "default": {"type": ["string", "boolean", "integer", "array"]},
                 # Fills an empty field: the person, their unit, the moment, or process data.
                 "x-default": {"type": "string", "pattern": r"^(actor|actor_unit|now|data:\w+)$"},
+                # A moment's distance from now: at most `past` before it, `future` after it.
+                "x-within": {
+                    "type": "object",
+                    "properties": {"past": _DURATION, "future": _DURATION},
+                    "minProperties": 1,
+                    "additionalProperties": False,
+                },
                 "x-i18n": {"$ref": "#/$defs/i18n"},
             },
             "additionalProperties": False,

@@ -18,6 +18,10 @@ from typing import Any
 from engine.errors import DefinitionInvalid
 from engine.forms.schema import form_file_problems
 
+# A text field this long or longer is prose (several lines: a text area); shorter ones, and
+# those with a format or a list of choices, are one line (a subject, a name, an address).
+MULTILINE_FROM = 300
+
 
 def _frozen(mapping: Any) -> Mapping[str, Any]:
     """A read-only view: one spec is shared by every request that shows or checks the form."""
@@ -56,6 +60,19 @@ class FieldSpec(ValueSpec):
     x_default: str | None = None  # "actor", "actor_unit", "now" or "data:<name>"
     min_length: int | None = None
     max_length: int | None = None
+    # `x-within` of a moment: how far before and after "now" it may lie (ISO durations).
+    within: Mapping[str, str] = field(default_factory=_nothing)
+
+    @property
+    def multiline(self) -> bool:
+        """Prose that may run over several lines; every other text is one line, so a line
+        break in it (a forged "Bcc:" in a subject) is refused."""
+        return (
+            self.kind == "string"
+            and self.format is None
+            and self.enum is None
+            and (self.max_length or 0) >= MULTILINE_FROM
+        )
 
     @property
     def several(self) -> bool:
@@ -133,6 +150,7 @@ def parse_form(schema: Mapping[str, Any]) -> FormSpec:
             x_default=str(prop["x-default"]) if "x-default" in prop else None,
             min_length=_count(prop.get("minLength")),
             max_length=_count(prop.get("maxLength")),
+            within=_frozen(prop.get("x-within")),
             **_value(prop),
         )
     return FormSpec(

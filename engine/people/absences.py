@@ -138,7 +138,8 @@ def cancel_absence(eng: Engine, actor: str, absence_id: int) -> None:
     with eng.transaction() as session:
         acting = _acting_user(session, actor)
         absence = session.get(Absence, absence_id, with_for_update=True)
-        if absence is None:
+        # One the actor may not even see is answered as one that does not exist (issue 14).
+        if absence is None or not _may_see(session, acting, absence.username):
             raise NotFound(f"Ukjend fråvær: {absence_id}", "unknown_absence")
         if not may_manage(session, acting, absence.username):
             raise PermissionDenied(
@@ -205,6 +206,13 @@ def may_manage(session: Session, actor: User, username: str) -> bool:
     if actor.username == username or "admin" in actor.role_names:
         return True
     return username in _owned_teams(session, actor.username)
+
+
+def _may_see(session: Session, actor: User, username: str) -> bool:
+    """Whether `actor` sees absences of `username` in the list (list_absences)."""
+    if actor.role_names & SEES_ALL_ABSENCES:
+        return True
+    return actor.username == username or username in _owned_teams(session, actor.username)
 
 
 def manageable_people(eng: Engine, actor: str) -> list[dict[str, str]]:

@@ -16,6 +16,7 @@ from engine.errors import FormInvalid, NotFound, PermissionDenied, SomeflytError
 from engine.forms.context import Errors
 from engine.people.lanes import ROLES, is_read_only
 from engine.people.passwords import hash_password, verify_password
+from engine.people.sessions import end_sessions_of
 from engine.store import audit
 from engine.store.models import Unit, User, UserRole
 from engine.texts import DEFAULT_LANGUAGE, LANGUAGES
@@ -120,8 +121,9 @@ def _add_user(
 
 
 def update_user(eng: Engine, admin: str, username: str, fields: dict[str, Any]) -> list[str]:
-    """Change name, e-mail, unit, roles and whether the user is active; returns the ids of open
-    tasks whose candidates changed."""
+    """Change name, e-mail, unit, roles, whether the user is active and (a non-empty
+    `password`) their password; returns the ids of open tasks whose candidates changed.
+    Deactivating someone or giving them a new password ends every session of theirs."""
     now = eng.clock.now()
     with eng.transaction() as session:
         _admin(session, admin)
@@ -129,6 +131,9 @@ def update_user(eng: Engine, admin: str, username: str, fields: dict[str, Any]) 
         if user is None:
             raise NotFound(f"Ukjend brukar: {username}", "unknown_user", value=username)
         errors = _person_errors(session, fields)
+        password = fields.get("password") or ""
+        if password and len(password) < MIN_PASSWORD:
+            errors["password"] = ("min_length", {"limit": MIN_PASSWORD})
         if errors:
             raise FormInvalid(errors)
         before = _person_snapshot(user)
@@ -142,9 +147,19 @@ def update_user(eng: Engine, admin: str, username: str, fields: dict[str, Any]) 
         user.active = bool(fields.get("active", True))
         if roles != sorted(user.role_names):
             user.roles = [UserRole(role=r) for r in roles]
+        if password:
+            user.password_hash = hash_password(password)
         session.flush()
         after = _person_snapshot(user)
-        changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        changes: dict[str, Any] = {
+            k: [before[k], after[k]] for k in before if before[k] != after[k]
+        }
+        if password:
+            changes["password"] = "changed"  # that it changed, never what it is
+        if password or not user.active:
+            ended = end_sessions_of(session, username)
+            if ended:
+                changes["sessions_ended"] = ended
         if changes:
             audit.record(
                 session, now, admin, "user_changed", detail={"username": username, **changes}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound
+from engine.forms.values import as_id
 from engine.people.context import InstanceContext
 from engine.store.models import Account, AccountModerator, Unit, User, UserRole
 
@@ -140,7 +141,8 @@ def resolve_rule(rule: str, session: Session) -> set[str]:
 def _account_people(kind: str, account_id: str, session: Session) -> set[str]:
     """The owner, deputy and moderators of an active account (account_team), its deputy, or
     its owner together with the comms section (account_owner)."""
-    account = session.get(Account, int(account_id)) if account_id.isdigit() else None
+    found = as_id(account_id)
+    account = session.get(Account, found) if found is not None else None
     if account is None or account.status != "active":
         return set()
     if kind == "account_deputy":

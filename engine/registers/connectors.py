@@ -27,6 +27,7 @@ from engine.clock import parse_moment
 from engine.errors import Conflict, FormInvalid, NotFound, PermissionDenied, Unauthorized
 from engine.forms import validation as forms
 from engine.forms.context import FormContext
+from engine.forms.values import as_id, text_problem
 from engine.people.lanes import get_user, is_read_only
 from engine.store import audit
 from engine.store.models import Account, ApiToken, InboundMessage, User
@@ -71,7 +72,8 @@ def create_token(
     name = (name or "").strip()
     with eng.transaction() as session:
         _admin(session, admin, writing=True, shell=shell)
-        account = session.get(Account, account_id)
+        found = as_id(account_id) if not isinstance(account_id, str) else None
+        account = session.get(Account, found) if found is not None else None
         errors: Errors = {}
         if account is None:
             errors["account_id"] = ("unknown_account_value", {"value": account_id})
@@ -289,6 +291,10 @@ def _envelope_errors(message_id: Any, fields: dict[str, Any]) -> Errors:
         errors["platform_message_id"] = ("type", {"expected": "string"})
     elif len(message_id) > MESSAGE_ID_MAX:
         errors["platform_message_id"] = ("max_length", {"limit": MESSAGE_ID_MAX})
+    else:  # stored as it is: a lone surrogate or a NUL could not be
+        problem = text_problem(message_id, one_line=True)
+        if problem:
+            errors["platform_message_id"] = problem
     received = fields.get("received_at")
     if received is None or (isinstance(received, str) and not received.strip()):
         # The form would default to now; a connector knows when the message came in, and a

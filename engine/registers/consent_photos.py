@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import OSLO, parse_moment
-from engine.errors import PermissionDenied
-from engine.registers.consents import Errors, list_consents
+from engine.errors import NotFound, PermissionDenied
+from engine.forms.values import as_id
+from engine.registers.consents import Errors, access, list_consents
 from engine.store.models import Consent, PostConsent, ProcessInstance
 
 if TYPE_CHECKING:  # engine.forms imports this module, and bootstrap imports the forms
@@ -66,13 +67,23 @@ def selectable(eng: Engine, username: str) -> list[dict[str, Any]]:
 
 
 def _consent_id(value: Any) -> int | None:
-    text = str(value).strip()
-    return int(text) if text.isdigit() else None
+    return as_id(value)
 
 
-def consent_exists(session: Session, value: Any) -> bool:
+def consent_visible(session: Session, username: str | None, value: Any) -> bool:
+    """Whether `value` names a consent in the register that `username` may read (None: any
+    consent). One they may not read is answered as one that does not exist, so a post's form
+    never tells a teacher the name on another school's consent."""
     consent_id = _consent_id(value)
-    return consent_id is not None and session.get(Consent, consent_id) is not None
+    consent = session.get(Consent, consent_id) if consent_id is not None else None
+    if consent is None:
+        return False
+    if username is None:
+        return True
+    try:
+        return access(session, username).sees(consent)
+    except NotFound:  # a person no longer active sees nothing
+        return False
 
 
 def publication_day(data: Mapping[str, Any], now: datetime) -> date:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import OSLO
 from engine.errors import FormInvalid, NotFound, PermissionDenied
+from engine.forms.values import as_id
 from engine.people.lanes import get_user, is_read_only
 from engine.store import audit
 from engine.store.models import Account, AccountModerator, Consent, PostConsent, ProcessInstance
@@ -297,8 +298,8 @@ def clean_fields(session: Session, fields: Mapping[str, Any], today: date) -> di
     if account_id in (None, ""):
         account_id = None
     else:
-        account_id = int(account_id) if str(account_id).isdigit() else -1
-        account = session.get(Account, account_id)
+        account_id = as_id(account_id)
+        account = session.get(Account, account_id) if account_id is not None else None
         if account is None or account.status != "active":
             errors["account_id"] = ("unknown_account_value", {"value": fields.get("account_id")})
     if errors:

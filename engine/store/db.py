@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY = "someflyt_read_only"
@@ -43,5 +44,24 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Sessions of `engine`; each one's `info` starts as a copy of `info` (the audit key)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info or {})
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the server is not there (refused, restarting, a broken
+    connection, SQLite's file that cannot be opened or stays locked): transient, and nobody's
+    change — the request may be sent again as it was."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return not is_conflict(exc)
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def is_conflict(exc: DBAPIError) -> bool:
+    """A real conflict with another transaction: PostgreSQL chose this one as a deadlock victim
+    or could not serialize it (SQLSTATE class 40, "transaction rollback")."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("40")

@@ -83,6 +83,18 @@ class User(Base):
         return {r.role for r in self.roles}
 
 
+class WebSession(Base):
+    """A signed-in browser (issue 14): the cookie holds a random token, this row its hash.
+    Logout, deactivation and a new password delete the rows; idle and age limits end them."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token
+    username: Mapped[str] = mapped_column(ForeignKey("app_user.username"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
 class UserRole(Base):
     __tablename__ = "user_role"
 
@@ -232,6 +244,9 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of `hash` with the audit key, which the database never holds (engine/store/audit.py);
+    # empty for events from before the key existed (0009).
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):

@@ -30,6 +30,8 @@ from tests.browser.support import (
     log_in,
     require,
 )
+from tests.web.conftest import reopen
+from web.auth import SESSION_TOKEN
 
 # Generous for a loaded CI machine; assertions still return as soon as they hold.
 TIMEOUT_MS = 10_000
@@ -65,8 +67,21 @@ def live_server(app: Flask) -> Iterator[str]:
 _LOGGED_IN: dict[str, Any] = {}  # username -> cookies of a logged-in context
 
 
+def _reopen_session(app: Flask, username: str, state: Any) -> None:
+    """Sessions live on the server (web_session): put the row of a cached login's cookie back
+    into this test's fresh database, as tests/web/conftest.py does for the test client."""
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    for cookie in state["cookies"]:
+        if cookie["name"] == "session":
+            reopen(
+                app.extensions["someflyt"],
+                username,
+                serializer.loads(cookie["value"])[SESSION_TOKEN],
+            )
+
+
 @pytest.fixture
-def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]]:
+def open_page(app: Flask, browser: Browser, live_server: str) -> Iterator[Callable[..., Page]]:
     """open_page() -> a page without a session; open_page("user") -> logged in as that user;
     open_page("user", lang="en") -> and switched to that language.
 
@@ -78,6 +93,8 @@ def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page
 
     def open_(username: str | None = None, lang: str | None = None) -> Page:
         state = _LOGGED_IN.get(username or "")
+        if username and state:
+            _reopen_session(app, username, state)
         context = browser.new_context(
             base_url=live_server, viewport={"width": 1280, "height": 900}, storage_state=state
         )

@@ -294,6 +294,7 @@ def test_forum_pause_pages(
     clock.set(FORUM_PAUSE_FROM)
     services.fire_due_timers(eng, FORUM_PAUSE_FROM)
     [publish] = services.list_human_tasks(eng, "laerar.alesund", "forum_pause")
+    owner = open_page("laerar.alesund")  # weeks later: signed in anew (sessions end when idle)
     _goto(owner, f"/tasks/{publish['id']}")
     axe.check(owner, "forum-pause-publish")
     _goto(owner, "/accounts/")

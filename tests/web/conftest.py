@@ -3,6 +3,7 @@ form (CSRF on), reads pages with lxml, and checks the database through the engin
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from collections.abc import Callable
@@ -20,8 +21,9 @@ from werkzeug.test import TestResponse
 from engine.bootstrap import Engine
 from engine.cases import services
 from engine.people.demo import DEMO_PASSWORD
-from engine.store.models import AuditEvent, HumanTask, ProcessInstance
+from engine.store.models import AuditEvent, HumanTask, ProcessInstance, WebSession
 from tests.conftest import WORKFLOWS
+from web.auth import SESSION_TOKEN
 
 CSRF_INPUT = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 LANGS = ("nn", "nb", "en")
@@ -101,11 +103,25 @@ def browser(app: Flask) -> Callable[[], Browser]:
     return lambda: Browser(app.test_client())
 
 
-# Sessions a real login gave, by username. Logging in costs an argon2 verification (a quarter
-# of a second or more on a busy machine), so tests that are not about logging in reuse the
-# session cookie of an earlier login through the form, as a browser keeps it. Every page reads
-# the user fresh from the database, so a reused session still follows this test's data.
-_SESSIONS: dict[str, str] = {}
+# Sessions a real login gave, by username: the cookie and the server-side session's token.
+# Logging in costs an argon2 verification (a quarter of a second or more on a busy machine), so
+# tests that are not about logging in reuse the session cookie of an earlier login through the
+# form, as a browser keeps it, and put its server-side row back into this test's fresh
+# database. Every page reads the user fresh from the database, so a reused session still
+# follows this test's data.
+_SESSIONS: dict[str, tuple[str, str]] = {}
+
+
+def reopen(eng: Engine, username: str, token: str) -> None:
+    """The server-side row of a session a login of an earlier test opened."""
+    key = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    now = eng.clock.now()
+    with eng.transaction() as session:
+        row = session.get(WebSession, key)
+        if row is None:
+            session.add(WebSession(id=key, username=username, created_at=now, last_seen_at=now))
+        else:  # as if just signed in, however far the test's clock has moved
+            row.created_at = row.last_seen_at = now
 
 
 @pytest.fixture
@@ -115,7 +131,9 @@ def login(app: Flask) -> Callable[..., Browser]:
     def signed_in(username: str, lang: str | None = None) -> Browser:
         b = Browser(app.test_client())
         if username in _SESSIONS:
-            b.client.set_cookie(SESSION_COOKIE, _SESSIONS[username])
+            cookie_value, token = _SESSIONS[username]
+            reopen(app.extensions["someflyt"], username, token)
+            b.client.set_cookie(SESSION_COOKIE, cookie_value)
             b.csrf_from("/")
         else:
             response = b.login(username)
@@ -123,7 +141,10 @@ def login(app: Flask) -> Callable[..., Browser]:
             assert response.headers["Location"] == "/"
             cookie = b.client.get_cookie(SESSION_COOKIE)
             assert cookie is not None
-            _SESSIONS[username] = cookie.value
+            with b.client.session_transaction() as stored:
+                token = stored[SESSION_TOKEN]
+            _SESSIONS[username] = (cookie.value, token)
+            b.csrf_from("/")  # the login made a new CSRF secret: read the page it leads to
         if lang:
             b.language(lang)
         return b

@@ -281,6 +281,7 @@ class Stack:
                 "SOMEFLYT_SWEEP_SECONDS": str(SWEEP_SECONDS),
                 "SOMEFLYT_BASE_URL": self.base_url,
                 "SOMEFLYT_SECRET_KEY": "test",
+                "SOMEFLYT_ENV": "development",  # plain http on loopback: no Secure cookies
                 "SOMEFLYT_MAIL_RETRY_BASE_SECONDS": "1",
             }
             | self.settings
@@ -312,8 +313,10 @@ class Stack:
             wait_until(partial(_ready, child, ready), STARTUP_TIMEOUT, what, interval=0.2)
         return [child for child, _, _ in started]
 
-    def start_worker(self) -> Child:
-        (child,) = self.start("worker")
+    def start_worker(self, queues: str | None = None) -> Child:
+        """A worker; `queues` ("sweep") serves only those (a worker that does no deliveries)."""
+        child, ready, what = self._spawn_worker(queues)
+        wait_until(partial(_ready, child, ready), STARTUP_TIMEOUT, what, interval=0.2)
         return child
 
     def _spawn_web(self) -> tuple[Child, Callable[[], bool], str]:
@@ -344,7 +347,7 @@ class Stack:
 
         return child, answers, "gunicorn to answer /login"
 
-    def _spawn_worker(self) -> tuple[Child, Callable[[], bool], str]:
+    def _spawn_worker(self, queues: str | None = None) -> tuple[Child, Callable[[], bool], str]:
         number = sum(c.name.startswith("worker") for c in self.children) + 1
         child = self._spawn(
             f"worker{number}",
@@ -360,6 +363,7 @@ class Stack:
                 f"worker{number}@%h",
                 "--without-gossip",
                 "--without-mingle",
+                *(["--queues", queues] if queues else []),
             ],
         )
         return child, lambda: " ready." in child.output(), f"{child.name} to be ready"

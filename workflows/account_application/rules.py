@@ -28,6 +28,39 @@ def _unit_within_applicant(data: dict[str, Any], ctx: FormContext) -> Errors:
     return {}
 
 
+def _owner_and_deputy_not_approver(data: dict[str, Any], ctx: FormContext) -> Errors:
+    """A4 (issue 14): the owner is the applicant, or a person of the applicant's unit whom
+    the applicant names (an admin applying for a unit: a person of that unit); the one who
+    will approve the application is neither its owner nor its deputy."""
+    applicant = ctx.session.get(User, ctx.data.get("applicant", ctx.actor.username))
+    assert applicant is not None  # who applies is signed in, or started the case
+    errors: Errors = {}
+    owner = data.get("owner")
+    if owner != applicant.username:
+        units = unit_and_descendants(ctx.session, applicant.unit_id)
+        if "admin" in applicant.role_names:
+            units |= unit_and_descendants(ctx.session, data["unit"])
+        person = ctx.session.get(User, owner)
+        if person is None or person.unit_id not in units:
+            errors["owner"] = ("owner_not_in_unit", {})
+    approvers = _would_approve(ctx.session, data["unit"], applicant.username)
+    if "owner" not in errors and owner in approvers:
+        errors["owner"] = ("owner_is_approver", {"value": owner})
+    if data.get("deputy") in approvers:
+        errors["deputy"] = ("deputy_is_approver", {"value": data["deputy"]})
+    return errors
+
+
+def _would_approve(session: Session, unit_id: str, applicant: str) -> set[str]:
+    """Who the Godkjennar lane will name: the role account_routing.dmn gives the unit's kind
+    (a school: its principal; any other unit: the head of information), one step up when
+    that is the applicant."""
+    unit = session.get(Unit, unit_id)
+    role = "principal" if unit is not None and unit.kind == "school" else "head_of_information"
+    context = InstanceContext(started_by=applicant, data={"approver_role": role, "unit": unit_id})
+    return _approver(context, session)[1]
+
+
 def _deputy_not_owner(data: dict[str, Any], ctx: FormContext) -> Errors:
     if data.get("deputy") == data.get("owner"):
         return {"deputy": ("deputy_is_owner", {})}
@@ -152,6 +185,7 @@ def _approver(ctx: InstanceContext, session: Session) -> tuple[str, set[str]]:
 def register(registry: Registry) -> None:
     registry.check("unit_within_applicant", _unit_within_applicant)
     registry.check("deputy_not_owner", _deputy_not_owner)
+    registry.check("owner_and_deputy_not_approver", _owner_and_deputy_not_approver)
     registry.check("a1_second_account_justified", _second_account_justified)
     registry.check("a5_moderators_from_school", _moderators_from_school)
     registry.derive("unit_facts", _unit_facts)
