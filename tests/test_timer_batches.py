@@ -14,10 +14,9 @@ from sqlalchemy import event, select, text, update
 from engine.bootstrap import Engine
 from engine.cases import services
 from engine.clock import FixedClock
-from engine.config import Settings
 from engine.store.models import AuditEvent, OutboxMessage, ProcessInstance
 from tasks.jobs import eta_batches, helpers_for
-from tests.conftest import START, WORKFLOWS, school_application
+from tests.conftest import START, school_application
 
 DUE = START + timedelta(days=3)  # the principal's 3-day reminder (decide_reminder, P3D)
 
@@ -159,11 +158,10 @@ def test_upcoming_timers_are_those_due_after_now_and_by_the_horizon(eng, clock):
     ]
 
 
-def test_two_sweeps_side_by_side_fire_every_timer_once(eng, clock, database_url, definition_cache):
+def test_two_sweeps_side_by_side_fire_every_timer_once(eng, clock, definition_cache):
     cases = applications(eng, clock, 12)
-    engines = [
-        Engine(Settings(database_url, WORKFLOWS), clock=FixedClock(DUE), cache=definition_cache)
-        for _ in range(3)
+    engines = [  # as separate processes would have them: the same settings, their own pools
+        Engine(eng.settings, clock=FixedClock(DUE), cache=definition_cache) for _ in range(3)
     ]
     results: list[list[dict]] = [[] for _ in engines]
     errors: list[BaseException] = []
