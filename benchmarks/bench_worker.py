@@ -2,7 +2,7 @@
 
 Run it from the project root (PostgreSQL and Redis must be running):
 
-    .venv/bin/python benchmarks/bench_worker.py [--timers N] [--notifications N]
+    .venv/bin/python benchmarks/bench_worker.py [--timers N] [--notifications N] [--burst N]
     make bench-worker
 
 Each scenario gets a fresh PostgreSQL database (created on the server of
@@ -31,6 +31,12 @@ refuses a database that is not empty, and deletes its own keys there afterwards)
    MailSettings, best of --rounds rounds; alternating with a reference that sends them with
    smtplib alone, without the ssl.create_default_context() engine.mail.send makes per message
    even when no TLS is used (so the share that context costs is visible).
+
+3. Timer burst (issue #13): --burst reminders (default 1,000) all due at the same moment, with
+   a sweep every --burst-sweep seconds (default 2) and ONE worker with --concurrency processes
+   (default: the CPU count; the sweep's ETA jobs and helpers share the work out over them);
+   printed as in 1., and in the summary: all fired once, and the max lateness in sweeps
+   (goal: at most 2). --burst 0 skips it, --no-delivery skips 2.
 
 Afterwards it checks the outcome (each timer fired once, every row sent, no mail twice) and
 reads the worker and beat logs: task results, errors, warnings. Figures, not assertions. The
@@ -241,16 +247,18 @@ def init_demo(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def celery_processes(env: dict[str, str], folder: Path) -> Iterator[dict[str, Process]]:
-    """Worker (concurrency 1) and beat, each in its own session (so Ctrl-C in the terminal
-    reaches only us); on the way out each gets SIGTERM for its group, then SIGKILL."""
+def celery_processes(
+    env: dict[str, str], folder: Path, concurrency: int = 1
+) -> Iterator[dict[str, Process]]:
+    """Worker (concurrency 1 unless told) and beat, each in its own session (so Ctrl-C in the
+    terminal reaches only us); on the way out each gets SIGTERM for its group, then SIGKILL."""
     commands = {
         "worker": [
             *celery_command(),
             "-A",
             "tasks.celery_app",
             "worker",
-            "--concurrency=1",
+            f"--concurrency={concurrency}",
             "--loglevel=INFO",
             "--hostname",
             f"bench-{uuid.uuid4().hex[:6]}@%h",
@@ -443,7 +451,9 @@ def environment(
     return folder, sink, env, clock, eng
 
 
-def bench_timers(sweep: float, count: int, spread: float, lead: float) -> TimerResult:
+def bench_timers(
+    sweep: float, count: int, spread: float, lead: float, concurrency: int = 1
+) -> TimerResult:
     with ExitStack() as stack:
         folder, sink, env, clock, eng = environment(stack, sweep)
 
@@ -484,7 +494,7 @@ def bench_timers(sweep: float, count: int, spread: float, lead: float) -> TimerR
         if datetime.now(UTC) > first_due - timedelta(seconds=lead / 2):
             say("   ! set-up overran its plan: the first timers may fall due before the worker")
 
-        processes = stack.enter_context(celery_processes(env, folder))
+        processes = stack.enter_context(celery_processes(env, folder, concurrency))
         launched = time.time()
         ready = wait_ready(processes)
         early = sum(1 for due in due_at.values() if due.timestamp() < ready)
@@ -498,7 +508,7 @@ def bench_timers(sweep: float, count: int, spread: float, lead: float) -> TimerR
         seen: dict[int, float] = {}
         last_seq = 0
         last_due = max(due_at.values()).timestamp()
-        deadline = last_due + max(20.0, 10 * sweep)
+        deadline = last_due + max(20.0, 10 * sweep) + count / 5  # a burst takes its time
         while len(seen) < count and time.time() < deadline:
             with eng.reading() as session:
                 rows = session.execute(
@@ -512,7 +522,7 @@ def bench_timers(sweep: float, count: int, spread: float, lead: float) -> TimerR
                 seen.setdefault(instance_id, now)
             time.sleep(POLL)
         # the reminders, then a few more sweeps to catch anything sent or fired twice
-        reminders_due = time.time() + 15.0
+        reminders_due = time.time() + 15.0 + count / 10
         while len(sink.arrivals) < count and time.time() < reminders_due:
             time.sleep(POLL)
         time.sleep(3 * sweep)
@@ -774,6 +784,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sweeps", default="2,1", help="sweep intervals to measure (SOMEFLYT_SWEEP_SECONDS)"
     )
+    parser.add_argument(
+        "--burst", type=int, default=1000, help="timers due at one moment (0: no burst)"
+    )
+    parser.add_argument("--burst-sweep", type=float, default=2.0, help="sweep for the burst")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes for the burst (the other scenarios use 1)",
+    )
+    parser.add_argument("--no-delivery", action="store_true", help="skip the mail rate")
     parser.add_argument("--notifications", type=int, default=500, help="mails to deliver")
     parser.add_argument("--rounds", type=int, default=2, help="baseline rounds")
     parser.add_argument(
@@ -786,6 +807,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--sweeps takes numbers separated by commas, e.g. 2,1")
     if args.timers < 2 or args.notifications < 2 or args.rounds < 1 or args.spread <= 0:
         parser.error("--timers and --notifications need at least 2, --rounds and --spread > 0")
+    if args.burst < 0 or args.burst_sweep <= 0 or args.concurrency < 1:
+        parser.error("--burst >= 0, --burst-sweep > 0 and --concurrency >= 1")
     return args
 
 
@@ -807,11 +830,21 @@ def main(argv: list[str] | None = None) -> int:
         ):
             timers.append(bench_timers(sweep, args.timers, args.spread, args.lead))
             print_timers(timers[-1])
-    with phase(f"mail rate: {args.notifications} queued notifications, one worker"):
-        delivery = bench_delivery(
-            args.notifications, args.rounds, max(2, args.baseline_messages), 2.0
-        )
-        print_delivery(delivery)
+    burst: TimerResult | None = None
+    if args.burst:
+        with phase(
+            f"timer burst: {args.burst} reminders due at one moment, sweep every "
+            f"{args.burst_sweep:g} s, worker --concurrency={args.concurrency}"
+        ):
+            burst = bench_timers(args.burst_sweep, args.burst, 0.0, args.lead, args.concurrency)
+            print_timers(burst)
+    delivery: DeliveryResult | None = None
+    if not args.no_delivery:
+        with phase(f"mail rate: {args.notifications} queued notifications, one worker"):
+            delivery = bench_delivery(
+                args.notifications, args.rounds, max(2, args.baseline_messages), 2.0
+            )
+            print_delivery(delivery)
 
     say()
     say("summary")
@@ -836,16 +869,40 @@ def main(argv: list[str] | None = None) -> int:
             f"   {'':<40}fired {t.count - t.missing}/{t.count}, twice {twice}, "
             f"due before ready {t.due_before_ready}"
         )
-    say("   mail rate (mails/s)")
-    say(f"   {'  baseline: engine.mail compose + send, in process':<52}{delivery.baseline:8.1f}")
-    say(f"   {'  reference: compose + smtplib without ssl context':<52}{delivery.plain:8.1f}")
-    say(
-        f"   {'  one worker (concurrency 1) + beat':<52}{delivery.worker_rate:8.1f}   "
-        f"ratio {delivery.worker_rate / delivery.baseline:.2f} of baseline, "
-        f"{delivery.worker_rate / delivery.plain:.2f} of reference"
-    )
+    if burst is not None:
+        say_burst(burst, args.concurrency)
+    if delivery is not None:
+        say("   mail rate (mails/s)")
+        say(
+            f"   {'  baseline: engine.mail compose + send, in process':<52}{delivery.baseline:8.1f}"
+        )
+        say(f"   {'  reference: compose + smtplib without ssl context':<52}{delivery.plain:8.1f}")
+        say(
+            f"   {'  one worker (concurrency 1) + beat':<52}{delivery.worker_rate:8.1f}   "
+            f"ratio {delivery.worker_rate / delivery.baseline:.2f} of baseline, "
+            f"{delivery.worker_rate / delivery.plain:.2f} of reference"
+        )
     say(f"   total time: {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def say_burst(burst: TimerResult, concurrency: int) -> None:
+    """The issue's figure: all fired once, and the latest no more than 2 sweeps after its due."""
+    twice = sum(1 for n in burst.fired_per_instance.values() if n > 1)
+    late = burst.recorded.max if burst.recorded else math.nan
+    seen = burst.committed.max if burst.committed else math.nan
+    verdict = (
+        "ok"
+        if not burst.missing and not twice and late <= 2 * burst.sweep
+        else "! not met (goal: all once, max <= 2 sweeps late)"
+    )
+    say(
+        f"   burst of {burst.count} due at once (sweep {burst.sweep:g} s, concurrency "
+        f"{concurrency}): fired {burst.count - burst.missing}/{burst.count}, twice {twice}; "
+        f"max late {late:.2f} s = {late / burst.sweep:.2f} sweeps recorded, "
+        f"{seen:.2f} s = {seen / burst.sweep:.2f} sweeps committed; "
+        f"{burst.count / max(late, 1e-9):.0f} timers/s  {verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -63,9 +63,12 @@ app.conf.update(
     beat_schedule={
         "sweep": {"task": "someflyt.sweep", "schedule": SWEEP_SECONDS},
     },
-    # Sweeps have their own queue, which a worker serves in turn with the deliveries, so a
-    # backlog of mail never holds up the timers.
+    # Sweeps and timer jobs have their own queue, which a worker serves in turn with the
+    # deliveries, so a backlog of mail never holds up the timers.
     task_queues=(Queue("sweep"), Queue("celery")),
-    task_routes={"someflyt.sweep": {"queue": "sweep"}},
+    task_routes={
+        "someflyt.sweep": {"queue": "sweep"},
+        "someflyt.fire_timers": {"queue": "sweep"},  # timers at their moment, and helpers
+    },
     task_default_queue="celery",
 )

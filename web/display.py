@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import format_timedelta
 from flask_login import current_user
 
@@ -64,7 +64,11 @@ def activity_text(activity: Activity) -> str:
 
 
 def _task_count() -> int:
-    return len(services.list_human_tasks(engine(), current_user.username))
+    """The open tasks the person may act on: one count query (the inbox has counted them)."""
+    counted = g.get("task_count")
+    if counted is not None:
+        return int(counted)
+    return services.count_human_tasks(engine(), current_user.username)
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -24,11 +24,19 @@ bp = Blueprint("inbox", __name__)
 @bp.get("/")
 @login_required
 def index() -> str:
+    """One page of 50, oldest first; `after`/`before` are the cursors of the pager's links."""
     process = request.args.get("process", "")
-    every = services.list_human_tasks(engine(), current_user.username)
-    tasks = [t for t in every if not process or t["process_id"] == process]
-    processes = sorted({(t["process_id"], t["process_name"]) for t in every})
-    return render_template("inbox.html", tasks=tasks, processes=processes, process=process)
+    page = services.inbox_page(
+        engine(),
+        current_user.username,
+        process or None,
+        after=request.args.get("after") or None,
+        before=request.args.get("before") or None,
+    )
+    g.task_count = page.everything  # the header's count, without counting again
+    return render_template(
+        "inbox.html", page=page, tasks=page.tasks, processes=page.processes, process=process
+    )
 
 
 @bp.get("/tasks/<task_id>")

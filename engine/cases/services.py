@@ -30,6 +30,15 @@ from engine.cases.deploy import (
 from engine.cases.deploy import (
     step_form as step_form,
 )
+from engine.cases.inbox import (
+    InboxPage as InboxPage,
+)
+from engine.cases.inbox import (
+    count_human_tasks as count_human_tasks,
+)
+from engine.cases.inbox import (
+    inbox_page as inbox_page,
+)
 from engine.cases.instances import (
     complete_human_task as complete_human_task,
 )
@@ -70,5 +79,11 @@ from engine.cases.stepping import (
     start_linked_case as start_linked_case,
 )
 from engine.cases.timers import (
+    count_due_timers as count_due_timers,
+)
+from engine.cases.timers import (
     fire_due_timers as fire_due_timers,
+)
+from engine.cases.timers import (
+    list_upcoming_timers as list_upcoming_timers,
 )

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from engine.store.inbox_indexes import candidate_indexes, open_task_indexes
 from engine.store.types import UTCDateTime
 
 
@@ -136,7 +137,7 @@ class HumanTask(Base):
     """Projection of the READY user/manual tasks; the inbox reads only this table."""
 
     __tablename__ = "human_task"
-    __table_args__ = (Index("ix_human_task_open", "status", "instance_id"),)
+    __table_args__ = (Index("ix_human_task_open", "status", "instance_id"), *open_task_indexes())
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the Spiff task id
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -167,9 +168,10 @@ class HumanTaskCandidate(Base):
     """One row per user who may act on an open human task: the inbox query joins it."""
 
     __tablename__ = "human_task_candidate"
+    __table_args__ = candidate_indexes()  # a person's open tasks as one range (0010)
 
     task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class EventSubscription(Base):
