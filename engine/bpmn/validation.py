@@ -47,8 +47,6 @@ HUMAN_TASK_KINDS = ("userTask", "manualTask", "task")
 # an end moment where it has three parts; "R/…" repeats without end.
 _CYCLE = re.compile(r"^R\d*/[^/]+(/[^/]+)?$")
 
-# An ISO-8601 duration, date-time or repeating interval written without quotes.
-_BARE_ISO = re.compile(r"^(R\d*/)?(P(?!$)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)(/.*)?$")
 
 
 def check_bpmn(
@@ -238,20 +236,10 @@ def _check_timers(name: str, process: etree._Element) -> list[str]:
             node = definition.find(f"bpmn:{kind}", NS)
             if node is None:
                 continue
+            # Bare ISO literals and JUEL/FEEL were translated before (engine.bpmn.foreign).
             text = (node.text or "").strip()
-            if _BARE_ISO.match(text):
-                problems.append(
-                    f"{where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
-                    f'a quoted Python string, e.g. "{text}"'
-                )
-            elif text.startswith(("${", "#{", "=")):
-                problems.append(
-                    f"{where(name, event)}: line {node.sourceline}: timer {kind} {text!r} must be "
-                    f"a Python expression, e.g. {text.strip('${}#= ')}"
-                )
-            else:
-                problems += check_expression(name, event, text, f"timer {kind}")
-                problems += _check_cycle(name, event, node) if kind == "timeCycle" else []
+            problems += check_expression(name, event, text, f"timer {kind}")
+            problems += _check_cycle(name, event, node) if kind == "timeCycle" else []
     return problems
 
 
