@@ -217,7 +217,9 @@ def test_warnings_are_audited(eng: Engine, tmp_path: Path) -> None:
     services.deploy_definitions(eng, [diagram(tmp_path).parent], "admin", MAPPING)
     with eng.reading() as session:
         events = session.scalars(
-            select(AuditEvent.detail).where(AuditEvent.kind == "definition_deployed")
+            select(AuditEvent.detail)
+            .where(AuditEvent.kind == "definition_deployed")
+            .order_by(AuditEvent.seq)
         ).all()
     assert any("was translated to" in w for w in events[-1]["warnings"])
 
