@@ -48,7 +48,6 @@ HUMAN_TASK_KINDS = ("userTask", "manualTask", "task")
 _CYCLE = re.compile(r"^R\d*/[^/]+(/[^/]+)?$")
 
 
-
 def check_bpmn(
     name: str,
     root: etree._Element,

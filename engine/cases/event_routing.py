@@ -18,7 +18,7 @@ from engine.bpmn.definitions import latest_definitions_started_by
 from engine.bpmn.deployed import latest_definitions
 from engine.bpmn.waiting import MESSAGE, waits_for
 from engine.cases.deploy import step_form
-from engine.cases.stepping import after_step, create_instance
+from engine.cases.stepping import after_step, create_instance, running_case
 from engine.errors import Conflict, NotFound, Unprocessable
 from engine.forms import validation as forms
 from engine.forms.context import FormContext
@@ -263,15 +263,7 @@ def _start_or_join(
     definition = latest_definitions_started_by(session, event.name or "")
     if definition is None:
         return None
-    running = session.scalar(
-        select(ProcessInstance)
-        .where(
-            ProcessInstance.process_id == definition.process_id,
-            ProcessInstance.status == "running",
-        )
-        .order_by(ProcessInstance.id)
-        .limit(1)
-    )
+    running = running_case(session, definition.process_id)
     if running is not None:
         audit.record(
             session,

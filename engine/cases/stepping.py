@@ -182,15 +182,7 @@ def _start_or_join(
     started_by = latest_definitions_started_by(session, message.name)
     if started_by is None:
         return None
-    running = session.scalar(
-        select(ProcessInstance)
-        .where(
-            ProcessInstance.process_id == started_by.process_id,
-            ProcessInstance.status == "running",
-        )
-        .order_by(ProcessInstance.id)
-        .limit(1)
-    )
+    running = running_case(session, started_by.process_id)
     payload = message.payload if isinstance(message.payload, dict) else {}
     if running is not None:  # a process a message starts runs once: it joins the running case
         _record_received(session, running, sender, message, actor, now)
@@ -248,3 +240,14 @@ def _deliver_to_parent(
     _record_received(session, parent, sender, message, actor, now)
     after_step(eng, session, parent, definition, snapshot, actor, None, now)
     return parent.id
+
+
+def running_case(session: Session, process_id: str) -> ProcessInstance | None:
+    """The running case of a process a message starts: such a process runs once at a time, so
+    a message that starts it joins this case instead (from another case or from outside)."""
+    return session.scalar(
+        select(ProcessInstance)
+        .where(ProcessInstance.process_id == process_id, ProcessInstance.status == "running")
+        .order_by(ProcessInstance.id)
+        .limit(1)
+    )
